@@ -1,0 +1,32 @@
+# kokuho-nb — the two commands ward staff and developers need: `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint venv clean-outputs bench
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (kokuho-nb)" >/dev/null
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+## make demo: build the synthetic ward, import it, run the monthly products, print where outputs are.
+demo: $(STAMP)
+	$(BIN)/kokuho-nb demo
+
+## make test: lint, house rules, and the whole test suite (browser tests included when Chromium is present).
+test: $(STAMP) lint
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check kokuho_nb tests scripts
+	$(BIN)/python scripts/check_notebooks.py
+
+bench: $(STAMP)
+	$(BIN)/python scripts/benchmark.py
