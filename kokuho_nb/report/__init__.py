@@ -1,0 +1,1 @@
+"""Rendering of printable outputs (HTML -> A4 PDF) and Japanese charts."""
