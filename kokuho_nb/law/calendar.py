@@ -1,0 +1,143 @@
+"""The ward office's calendar and period arithmetic as 民法 counts it.
+
+- Business days: not a weekly closed day (Saturday, Sunday), not a Japanese public holidays (``jpholiday``),
+  not a year-end closed day (Dec 29 – Jan 3). All three are parameters in ``parameters/law/calendar.yaml``.
+- A due date (納期限) on a closed day moves to the next business day (地方自治法4条の2第4項).
+- Periods (民法140–143): a period counted from ``start`` (the first day counted, e.g. the day after the due
+  date) lasting ``months`` ends on the day before the day corresponding to ``start`` in the last month; if that
+  month has no such day, on its last day.
+"""
+
+from __future__ import annotations
+
+import calendar as _cal
+import datetime as dt
+from functools import lru_cache
+
+import jpholiday
+import numpy as np
+import pandas as pd
+
+from kokuho_nb.params import parameter, parameters_dir
+
+ONE_DAY = dt.timedelta(days=1)
+
+
+@lru_cache(maxsize=64)
+def _closed_days_of_year(year: int, params_key: str) -> frozenset[dt.date]:
+    """Every non-business day of ``year`` (cached per parameters folder)."""
+    del params_key  # part of the cache key only
+    ref = dt.date(year, 7, 1)
+    weekly = set(parameter("law.calendar.weekly_closed_days").at(ref))
+    md = set(parameter("law.calendar.closed_days").at(ref))
+    holidays = bool(parameter("law.calendar.public_holidays").at(ref))
+    out: set[dt.date] = set()
+    day = dt.date(year, 1, 1)
+    while day.year == year:
+        if (
+            day.weekday() in weekly
+            or f"{day.month:02d}-{day.day:02d}" in md
+            or (holidays and jpholiday.is_holiday(day))
+        ):
+            out.add(day)
+        day += ONE_DAY
+    return frozenset(out)
+
+
+def closed_days(year: int) -> frozenset[dt.date]:
+    return _closed_days_of_year(year, str(parameters_dir()))
+
+
+def is_business_day(day: dt.date) -> bool:
+    """True when the ward office is open on ``day``."""
+    return _as_date(day) not in closed_days(_as_date(day).year)
+
+
+def next_business_day(day: dt.date) -> dt.date:
+    """``day`` itself if it is a business day, else the next business day (the due-date shift)."""
+    d = _as_date(day)
+    while not is_business_day(d):
+        d += ONE_DAY
+    return d
+
+
+def shift_due_date(due: dt.date) -> dt.date:
+    """The legal due date: the nominal one moved to the next business day when the parameter says so."""
+    due = _as_date(due)
+    if not parameter("law.calendar.due_date_shift").at(due):
+        return due
+    return next_business_day(due)
+
+
+def closed_day_reason(day: dt.date) -> str | None:
+    """Why ``day`` is closed, in Japanese (祝日名, 土曜日, 年末年始), or None when it is a business day."""
+    d = _as_date(day)
+    if is_business_day(d):
+        return None
+    name = jpholiday.is_holiday_name(d)
+    if name and bool(parameter("law.calendar.public_holidays").at(d)):
+        return str(name)
+    if f"{d.month:02d}-{d.day:02d}" in set(parameter("law.calendar.closed_days").at(d)):
+        return "年末年始の閉庁日"
+    return "土曜日" if d.weekday() == 5 else "日曜日" if d.weekday() == 6 else "閉庁日"
+
+
+def _as_date(day: dt.date) -> dt.date:
+    if isinstance(day, pd.Timestamp):
+        return day.date()
+    if isinstance(day, dt.datetime):
+        return day.date()
+    return day
+
+
+def add_months_minpo(start: dt.date, months: int) -> dt.date:
+    """The last day of a period of ``months`` months whose first counted day is ``start`` (民法143条).
+
+    The period ends on the day before the day corresponding to ``start`` in the last month; when that
+    month has no corresponding day, on that month's last day. ``start`` is the first day counted (for
+    "納期限の翌日から3月" pass the day after the due date).
+    """
+    start = _as_date(start)
+    if months <= 0:
+        raise ValueError("months must be positive")
+    total = start.year * 12 + (start.month - 1) + months
+    year, month = divmod(total, 12)
+    month += 1
+    last = _cal.monthrange(year, month)[1]
+    if start.day > last:
+        return dt.date(year, month, last)
+    return dt.date(year, month, start.day) - ONE_DAY
+
+
+def period_end(start: dt.date, *, months: int = 0, years: int = 0) -> dt.date:
+    """:func:`add_months_minpo` for a period given in months and/or years."""
+    return add_months_minpo(start, months + 12 * years)
+
+
+def add_months_minpo_vec(starts: pd.Series | np.ndarray, months: int) -> pd.Series:
+    """Vectorised :func:`add_months_minpo` over a datetime64 series (NaT stays NaT)."""
+    s = pd.Series(pd.to_datetime(starts)).reset_index(drop=True)
+    valid = s.notna().to_numpy()
+    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+    if not valid.any():
+        return out
+    v = s[valid]
+    total = v.dt.year.to_numpy() * 12 + (v.dt.month.to_numpy() - 1) + months
+    year, month0 = np.divmod(total, 12)
+    month = month0 + 1
+    first = pd.to_datetime(pd.DataFrame({"year": year, "month": month, "day": 1}))
+    last = (first + pd.offsets.MonthEnd(0)).dt.day.to_numpy()
+    day = v.dt.day.to_numpy()
+    beyond = day > last
+    corr = pd.to_datetime(pd.DataFrame({"year": year, "month": month, "day": np.minimum(day, last)}))
+    res = np.where(beyond, corr.to_numpy(), (corr - pd.Timedelta(days=1)).to_numpy())
+    out.loc[valid] = res
+    return out
+
+
+def shift_due_dates_vec(dues: pd.Series) -> pd.Series:
+    """Vectorised :func:`shift_due_date` (one scalar computation per distinct date)."""
+    d = pd.to_datetime(dues)
+    uniq = d.dropna().unique()
+    mapping = {pd.Timestamp(u): pd.Timestamp(shift_due_date(pd.Timestamp(u).date())) for u in uniq}
+    return d.map(mapping).astype("datetime64[ns]")
