@@ -1,0 +1,378 @@
+"""The derived case view: one row per household, as of a date (contract: docs/architecture.md "Case view").
+
+Everything downstream — triage, target lists, the meeting pack, the officers' pages — reads a household's
+situation from here, so the arithmetic is in one place:
+
+- An instalment's paid amount on ``as_of`` is the sum of its payments (収納.csv) dated on or before
+  ``as_of``. A ledger without payments falls back to 調定.csv's 収納額, counted only when its 最終収納日 is
+  unknown or not after ``as_of`` (a later last payment means the instalment was still open on ``as_of``).
+- unpaid = max(調定額 − paid − 不納欠損額, 0); an over-payment (過誤納) is reported as ``overpaid``, never as a
+  negative arrear, and never offsets another instalment.
+- 現年分 = fiscal years from :func:`kokuho_nb.fiscal.current_fiscal_year` on; earlier years are 滞納繰越分.
+- An instalment is *overdue* when its due date, moved to the next business day when it falls on a closed
+  day (:mod:`kokuho_nb.law.calendar`), is before ``as_of``; *delinquent* (滞納) once its 督促状 was sent or
+  the 督促 period (``case_stages.demand_grace_days``) after that date has passed.
+- ``current_overdue`` / ``carried_unpaid`` are the overdue unpaid amounts of 現年分 / 滞納繰越分 (an earlier
+  year's charge not yet due, e.g. a late 随時 assessment, counts in ``current_not_due`` until it is due);
+  ``total_arrears`` is their sum.
+- stage by the ordered rules in ``parameters/case_stages.yaml``; amount band, low income and 重点対象 by
+  ``parameters/case_view.yaml``; the owning officer from 担当者.csv 担当地区.
+- The law module's columns (延滞金, 時効, seizure) are merged from :func:`kokuho_nb.law.caseview.law_columns`.
+
+All of it is vectorised (numpy/pandas on integer codes): about a second per million charge rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from kokuho_nb.errors import UserError
+from kokuho_nb.fiscal import current_fiscal_year
+from kokuho_nb.labels import t
+from kokuho_nb.params import value
+
+log = logging.getLogger(__name__)
+
+#: The contract's columns, in order (docs/architecture.md).
+BASE_COLUMNS = [
+    "household_id", "area", "officer_code", "officer_name", "income_class", "low_income", "foreign",
+    "language", "has_phone", "direct_debit", "insured", "employee_pension", "whereabouts_unknown",
+    "current_overdue", "current_not_due", "carried_unpaid", "total_arrears", "oldest_due_date", "n_overdue",
+    "stage", "amount_band", "focus",
+]
+#: Extra columns this module adds (used by the stage rules and shown in reports).
+EXTRA_COLUMNS = ["current_delinquent", "n_delinquent", "total_unpaid", "overpaid", "written_off"]
+#: Columns merged from :func:`kokuho_nb.law.caseview.law_columns`.
+LAW_COLUMNS = ["entaikin", "nearest_limitation", "n_expiring", "seizure_possible", "first_seizure_date"]
+#: Columns a stage rule may test.
+RULE_COLUMNS = [
+    "carried_unpaid", "current_delinquent", "current_overdue", "current_not_due", "total_unpaid",
+    "total_arrears", "n_overdue", "n_delinquent",
+]
+_OPS = {
+    "gt": lambda s, v: s > v, "ge": lambda s, v: s >= v, "lt": lambda s, v: s < v,
+    "le": lambda s, v: s <= v, "eq": lambda s, v: s == v, "ne": lambda s, v: s != v,
+}
+
+
+# --- calendar seam -----------------------------------------------------------------------------------------
+
+
+def _calendar() -> tuple[Any, Any]:
+    """``(is_business_day, next_business_day)`` from the law module, or the private fallback below."""
+    try:
+        from kokuho_nb.law.calendar import is_business_day, next_business_day
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("kokuho_nb.law", "kokuho_nb.law.calendar"):
+            raise
+        return _fallback_is_business_day, _fallback_next_business_day
+    return is_business_day, next_business_day
+
+
+def _fallback_is_business_day(day: dt.date) -> bool:
+    import jpholiday
+
+    closed = day.weekday() >= 5 or jpholiday.is_holiday(day)
+    closed = closed or (day.month == 12 and day.day >= 29) or (day.month == 1 and day.day <= 3)
+    return not closed
+
+
+def _fallback_next_business_day(day: dt.date) -> dt.date:
+    while not _fallback_is_business_day(day):
+        day += dt.timedelta(days=1)
+    return day
+
+
+@lru_cache(maxsize=8192)
+def shifted_due(day: dt.date) -> dt.date:
+    """The due date moved to the next business day when it falls on a weekend, holiday or Dec 29–Jan 3."""
+    is_business_day, next_business_day = _calendar()
+    return day if is_business_day(day) else next_business_day(day)
+
+
+def _shift_dates(dates: pd.Series) -> pd.Series:
+    codes, uniques = pd.factorize(dates)  # a few hundred distinct due dates even in a big ledger
+    shifted = pd.DatetimeIndex([shifted_due(d.date()) for d in pd.DatetimeIndex(uniques)])
+    out = shifted.take(np.where(codes < 0, 0, codes)) if len(shifted) else pd.DatetimeIndex([pd.NaT] * len(codes))
+    values = out.values.copy()
+    values[codes < 0] = np.datetime64("NaT")
+    return pd.Series(values, index=dates.index, dtype="datetime64[ns]")
+
+
+# --- per instalment ----------------------------------------------------------------------------------------
+
+
+def _as_date(as_of: Any) -> dt.date:
+    if isinstance(as_of, pd.Timestamp):
+        return as_of.date()
+    if isinstance(as_of, dt.datetime):
+        return as_of.date()
+    if isinstance(as_of, dt.date):
+        return as_of
+    return dt.date.fromisoformat(str(as_of))
+
+
+def _frame(ledger: Any, table: str) -> pd.DataFrame:
+    frame = getattr(ledger, table, None)
+    return frame if isinstance(frame, pd.DataFrame) else pd.DataFrame()
+
+
+def _need(frame: pd.DataFrame, table: str, columns: list[str]) -> None:
+    for column in columns:
+        if column not in frame.columns:
+            raise UserError(t("cases.missing_table", table=table, column=column), f"{table}.{column} missing")
+
+
+def charge_state(ledger: Any, as_of: Any) -> pd.DataFrame:
+    """Every charge (instalment) with its state on ``as_of``.
+
+    Columns: ``household_id, fiscal_year, instalment, due_date, shifted_due, amount, paid, written_off,
+    unpaid, overpaid, current, overdue, delinquent``. ``paid`` is what was paid by ``as_of`` (see the module
+    docstring), ``current`` marks 現年分.
+    """
+    day = _as_date(as_of)
+    ts = pd.Timestamp(day)
+    charges = _frame(ledger, "charges")
+    _need(charges, "charges", ["household_id", "fiscal_year", "instalment", "due_date", "amount"])
+    out = pd.DataFrame({
+        "household_id": charges["household_id"].astype(str).to_numpy(),
+        "fiscal_year": charges["fiscal_year"].astype("int64").to_numpy(),
+        "instalment": charges["instalment"].astype("int64").to_numpy(),
+        "due_date": pd.to_datetime(charges["due_date"]).to_numpy(),
+        "amount": charges["amount"].astype("int64").to_numpy(),
+    })
+    out["paid"] = _paid_as_of(charges, _frame(ledger, "payments"), ts)
+    if "written_off" in charges.columns:
+        out["written_off"] = charges["written_off"].fillna(0).astype("int64").to_numpy()
+    else:
+        out["written_off"] = np.zeros(len(out), dtype="int64")
+    net = out["amount"].to_numpy() - out["paid"].to_numpy() - out["written_off"].to_numpy()
+    out["unpaid"] = np.clip(net, 0, None)
+    out["overpaid"] = np.clip(-net, 0, None)
+    out["shifted_due"] = _shift_dates(out["due_date"])
+    out["current"] = out["fiscal_year"].to_numpy() >= current_fiscal_year(day)
+    overdue = (out["shifted_due"] < ts).to_numpy()
+    out["overdue"] = overdue
+    grace = pd.Timedelta(days=int(value("case_stages.demand_grace_days", day)))
+    past_grace = ((out["shifted_due"] + grace) < ts).to_numpy()
+    if "demand_sent_date" in charges.columns:
+        demanded = (pd.to_datetime(charges["demand_sent_date"]) <= ts).to_numpy()
+    else:
+        demanded = np.zeros(len(out), dtype=bool)
+    out["delinquent"] = overdue & (past_grace | demanded)
+    return out
+
+
+def _paid_as_of(charges: pd.DataFrame, payments: pd.DataFrame, ts: pd.Timestamp) -> np.ndarray:
+    """Paid per charge row on ``ts``: from the payments when there are any, else from 収納額 + 最終収納日."""
+    if len(payments):
+        _need(payments, "payments", ["household_id", "fiscal_year", "instalment", "paid_date", "amount"])
+        pay = payments[pd.to_datetime(payments["paid_date"]) <= ts]
+        households = pd.Index(pd.unique(charges["household_id"].astype(str)))
+        c_key = _charge_key(households, charges)
+        p_key = _charge_key(households, pay)
+        known = p_key >= 0
+        sums = pd.Series(pay["amount"].to_numpy(dtype="int64")[known]).groupby(p_key[known]).sum()
+        return sums.reindex(c_key, fill_value=0).to_numpy(dtype="int64")
+    _need(charges, "charges", ["paid"])
+    paid = charges["paid"].fillna(0).astype("int64").to_numpy()
+    if "last_paid_date" in charges.columns:
+        last = pd.to_datetime(charges["last_paid_date"])
+        counted = (last.isna() | (last <= ts)).to_numpy()
+        paid = np.where(counted, paid, 0)
+    return paid
+
+
+def _charge_key(households: pd.Index, frame: pd.DataFrame) -> np.ndarray:
+    """One int64 per (household, fiscal year, instalment); -1 where the household is not among ``households``."""
+    code = households.get_indexer(frame["household_id"].astype(str)).astype("int64")
+    year = frame["fiscal_year"].to_numpy(dtype="int64") - 1900
+    inst = frame["instalment"].to_numpy(dtype="int64")
+    if len(frame) and (year.min() < 0 or year.max() >= 1000 or inst.min() < 0 or inst.max() >= 1000):
+        raise UserError(t("cases.missing_table", table="charges", column="fiscal_year/instalment"),
+                        "fiscal_year or instalment out of range")
+    key = code * 1_000_000 + year * 1000 + inst
+    return np.where(code < 0, -1, key)
+
+
+# --- per household -----------------------------------------------------------------------------------------
+
+
+def case_view(ledger: Any, as_of: Any, *, with_law: bool = True) -> pd.DataFrame:
+    """One row per household of ``ledger.households`` as of ``as_of`` (columns: see the module docstring).
+
+    ``with_law=False`` leaves out the law module's columns (faster where 延滞金 and 時効 aren't needed).
+    """
+    day = _as_date(as_of)
+    households = _frame(ledger, "households")
+    _need(households, "households", ["household_id"])
+    ids = households["household_id"].astype(str)
+    index = pd.Index(ids)
+    n = len(index)
+    state = charge_state(ledger, day)
+    code = index.get_indexer(state["household_id"])
+    if (code < 0).any():
+        log.warning("case view: %d charge rows for households not in 世帯.csv ignored", int((code < 0).sum()))
+    keep = code >= 0
+    state = state[keep]
+    code = code[keep]
+
+    unpaid = state["unpaid"].to_numpy()
+    current = state["current"].to_numpy()
+    overdue = state["overdue"].to_numpy()
+    delinquent = state["delinquent"].to_numpy()
+    open_ = unpaid > 0
+
+    def total(mask: np.ndarray, values: np.ndarray = unpaid) -> np.ndarray:
+        return np.bincount(code, weights=np.where(mask, values, 0), minlength=n).round().astype("int64")
+
+    view = pd.DataFrame({"household_id": ids.to_numpy()})
+    view["current_overdue"] = total(current & overdue)
+    view["current_not_due"] = total(~overdue)
+    view["carried_unpaid"] = total(~current & overdue)
+    view["current_delinquent"] = total(current & delinquent)
+    view["total_arrears"] = view["current_overdue"] + view["carried_unpaid"]
+    view["total_unpaid"] = total(np.ones(len(unpaid), dtype=bool))
+    view["overpaid"] = total(np.ones(len(unpaid), dtype=bool), state["overpaid"].to_numpy())
+    view["written_off"] = total(np.ones(len(unpaid), dtype=bool), state["written_off"].to_numpy())
+    view["n_overdue"] = np.bincount(code, weights=open_ & overdue, minlength=n).astype("int64")
+    view["n_delinquent"] = np.bincount(code, weights=open_ & delinquent, minlength=n).astype("int64")
+    arrears = open_ & overdue
+    oldest = pd.Series(state["due_date"].to_numpy()[arrears]).groupby(code[arrears]).min()
+    view["oldest_due_date"] = oldest.reindex(np.arange(n)).to_numpy(dtype="datetime64[ns]")
+
+    _add_household_columns(view, households, day)
+    _add_officers(view, _frame(ledger, "staff"), day)
+    view["stage"] = stages(view, day)
+    threshold = int(value("case_view.amount_band_threshold", day))
+    man = f"{threshold / 10_000:g}"
+    below = view["total_arrears"] < threshold
+    view["amount_band"] = np.where(below, t("cases.band_below", man=man), t("cases.band_at_or_above", man=man))
+    view["focus"] = (view["total_arrears"] > 0) & below & ~view["low_income"]
+
+    columns = BASE_COLUMNS + EXTRA_COLUMNS
+    view = view[columns]
+    if with_law:
+        view = _merge_law(view, ledger, day)
+    return view
+
+
+def _bool(frame: pd.DataFrame, column: str) -> pd.Series:
+    if column not in frame.columns:
+        return pd.Series(pd.NA, index=frame.index, dtype="boolean")
+    return frame[column].astype("boolean")
+
+
+def _add_household_columns(view: pd.DataFrame, households: pd.DataFrame, day: dt.date) -> None:
+    hh = households.reset_index(drop=True)
+
+    def text(column: str) -> Any:
+        return hh[column].astype("string").to_numpy() if column in hh.columns else pd.NA
+
+    view["area"] = text("area")
+    view["income_class"] = text("income_class")
+    low = set(value("case_view.low_income_classes", day))
+    view["low_income"] = (
+        hh["income_class"].isin(low).to_numpy(dtype=bool) if "income_class" in hh.columns else False
+    )
+    if "nationality" in hh.columns:
+        nat = hh["nationality"].astype("string")
+        view["foreign"] = (nat == "外国").astype("boolean").to_numpy()
+    else:
+        view["foreign"] = pd.array([pd.NA] * len(hh), dtype="boolean")
+    view["language"] = text("language")
+    for column in ("has_phone", "direct_debit", "employee_pension", "whereabouts_unknown"):
+        view[column] = _bool(hh, column).to_numpy()
+    if "status" in hh.columns:
+        view["insured"] = (hh["status"].astype("string") == "加入中").astype("boolean").to_numpy()
+    else:
+        view["insured"] = pd.array([pd.NA] * len(hh), dtype="boolean")
+
+
+def area_owners(staff: pd.DataFrame, day: dt.date) -> pd.DataFrame:
+    """``area, officer_code, officer_name``: one owner per area (see ``case_view.area_owner_roles``)."""
+    empty = pd.DataFrame({"area": pd.Series(dtype="string"), "officer_code": pd.Series(dtype="string"),
+                          "officer_name": pd.Series(dtype="string")})
+    if staff.empty or "areas" not in staff.columns:
+        return empty
+    roles = list(value("case_view.area_owner_roles", day))
+    frame = pd.DataFrame({
+        "officer_code": staff["officer_code"].astype("string"),
+        "officer_name": staff["name"].astype("string") if "name" in staff.columns else pd.NA,
+        "areas": staff["areas"].map(_split_areas),
+        "rank": staff["role"].map(lambda r: roles.index(r) if r in roles else len(roles))
+        if "role" in staff.columns else 0,
+    }).explode("areas").rename(columns={"areas": "area"}).dropna(subset=["area"])
+    frame = frame.sort_values(["area", "rank", "officer_code"], kind="stable").drop_duplicates("area")
+    return frame[["area", "officer_code", "officer_name"]].astype("string").reset_index(drop=True)
+
+
+def _split_areas(areas: Any) -> list[str]:
+    if isinstance(areas, list | tuple | np.ndarray):
+        items = [str(a) for a in areas]
+    elif areas is None or (isinstance(areas, float) and np.isnan(areas)) or areas is pd.NA:
+        return []
+    else:
+        items = str(areas).split(";")
+    return [a.strip() for a in items if a and a.strip()]
+
+
+def _add_officers(view: pd.DataFrame, staff: pd.DataFrame, day: dt.date) -> None:
+    owners = area_owners(staff, day).set_index("area")
+    area = pd.Series(view["area"], dtype="string")
+    view["officer_code"] = area.map(owners["officer_code"]).astype("string").to_numpy()
+    view["officer_name"] = area.map(owners["officer_name"]).astype("string").to_numpy()
+
+
+def stages(view: pd.DataFrame, day: dt.date) -> pd.Series:
+    """The stage of each row by the ordered rules of ``case_stages.rules`` (first match wins)."""
+    rules = value("case_stages.rules", day)
+    result = pd.Series(pd.NA, index=view.index, dtype="string")
+    undecided = np.ones(len(view), dtype=bool)
+    for number, rule in enumerate(rules, start=1):
+        if not isinstance(rule, dict) or "stage" not in rule:
+            raise UserError(t("cases.bad_stage_rule", index=number, problem="stage がありません"), "rule without stage")
+        holds = np.ones(len(view), dtype=bool)
+        for column, tests in (rule.get("when") or {}).items():
+            if column not in RULE_COLUMNS:
+                raise UserError(t("cases.bad_stage_rule", index=number, problem=f"列 {column} は使えません"),
+                                f"unknown column {column}")
+            if not isinstance(tests, dict):
+                raise UserError(t("cases.bad_stage_rule", index=number, problem=f"{column} の条件の形"),
+                                "condition must be a mapping")
+            for op, operand in tests.items():
+                if op not in _OPS:
+                    raise UserError(t("cases.bad_stage_rule", index=number, problem=f"比較 {op} は使えません"),
+                                    f"unknown operator {op}")
+                holds &= _OPS[op](view[column].to_numpy(), operand)
+        chosen = undecided & holds
+        result[chosen] = str(rule["stage"])
+        undecided &= ~holds
+    return result
+
+
+# --- law columns seam --------------------------------------------------------------------------------------
+
+
+def _merge_law(view: pd.DataFrame, ledger: Any, day: dt.date) -> pd.DataFrame:
+    try:
+        from kokuho_nb.law.caseview import law_columns
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("kokuho_nb.law", "kokuho_nb.law.caseview"):
+            raise
+        log.warning("kokuho_nb.law.caseview not available: law columns left empty")
+        for column in LAW_COLUMNS:
+            view[column] = pd.NA
+        return view
+    law = law_columns(ledger, day)
+    if "household_id" in law.columns:
+        law = law.set_index("household_id")
+    law = law[[c for c in law.columns if c not in view.columns]]
+    merged = view.merge(law, how="left", left_on="household_id", right_index=True)
+    return merged.reset_index(drop=True)
