@@ -10,7 +10,7 @@ situation from here, so the arithmetic is in one place:
   negative arrear, and never offsets another instalment.
 - 現年分 = fiscal years from :func:`kokuho_nb.fiscal.current_fiscal_year` on; earlier years are 滞納繰越分.
 - An instalment is *overdue* when its due date, moved to the next business day when it falls on a closed
-  day (:mod:`kokuho_nb.law.calendar`), is before ``as_of``; *delinquent* (滞納) once its 督促状 was sent or
+  day (:func:`kokuho_nb.law.calendar.shift_due_date`), is before ``as_of``; *delinquent* (滞納) once its 督促状 was sent or
   the 督促 period (``case_stages.demand_grace_days``) after that date has passed.
 - ``current_overdue`` / ``carried_unpaid`` are the overdue unpaid amounts of 現年分 / 滞納繰越分 (an earlier
   year's charge not yet due, e.g. a late 随時 assessment, counts in ``current_not_due`` until it is due);
@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -35,6 +34,7 @@ import pandas as pd
 from kokuho_nb.errors import UserError
 from kokuho_nb.fiscal import current_fiscal_year
 from kokuho_nb.labels import t
+from kokuho_nb.law.calendar import shift_due_date
 from kokuho_nb.params import value
 
 log = logging.getLogger(__name__)
@@ -61,44 +61,13 @@ _OPS = {
 }
 
 
-# --- calendar seam -----------------------------------------------------------------------------------------
-
-
-def _calendar() -> tuple[Any, Any]:
-    """``(is_business_day, next_business_day)`` from the law module, or the private fallback below."""
-    try:
-        from kokuho_nb.law.calendar import is_business_day, next_business_day
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("kokuho_nb.law", "kokuho_nb.law.calendar"):
-            raise
-        return _fallback_is_business_day, _fallback_next_business_day
-    return is_business_day, next_business_day
-
-
-def _fallback_is_business_day(day: dt.date) -> bool:
-    import jpholiday
-
-    closed = day.weekday() >= 5 or jpholiday.is_holiday(day)
-    closed = closed or (day.month == 12 and day.day >= 29) or (day.month == 1 and day.day <= 3)
-    return not closed
-
-
-def _fallback_next_business_day(day: dt.date) -> dt.date:
-    while not _fallback_is_business_day(day):
-        day += dt.timedelta(days=1)
-    return day
-
-
-@lru_cache(maxsize=8192)
-def shifted_due(day: dt.date) -> dt.date:
-    """The due date moved to the next business day when it falls on a weekend, holiday or Dec 29–Jan 3."""
-    is_business_day, next_business_day = _calendar()
-    return day if is_business_day(day) else next_business_day(day)
+# --- due dates ---------------------------------------------------------------------------------------------
 
 
 def _shift_dates(dates: pd.Series) -> pd.Series:
+    """:func:`kokuho_nb.law.calendar.shift_due_date` over a column, one call per distinct date."""
     codes, uniques = pd.factorize(dates)  # a few hundred distinct due dates even in a big ledger
-    shifted = pd.DatetimeIndex([shifted_due(d.date()) for d in pd.DatetimeIndex(uniques)])
+    shifted = pd.DatetimeIndex([shift_due_date(d.date()) for d in pd.DatetimeIndex(uniques)])
     out = shifted.take(np.where(codes < 0, 0, codes)) if len(shifted) else pd.DatetimeIndex([pd.NaT] * len(codes))
     values = out.values.copy()
     values[codes < 0] = np.datetime64("NaT")
