@@ -1,0 +1,47 @@
+"""The landing page: one link per app, in Japanese."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kokuho_nb.labels import t
+from kokuho_nb.web.common import esc, header_html
+
+LINKS = ("officer", "dashboard", "ojt", "imports")
+
+
+def landing_html(available: dict[str, bool], *, meta: str = "", synthetic: bool = True,
+                 base_url: str = "/") -> str:
+    """The landing page's HTML. ``available`` says which pages exist (a missing one is shown 準備中)."""
+    from kokuho_nb.web.server import page_url
+
+    items = []
+    for name in LINKS:
+        label = t(f"web.index.pages.{name}.name")
+        text = t(f"web.index.pages.{name}.text")
+        if available.get(name):
+            link = f'<a class="kokuho-link" data-page="{name}" href="{esc(page_url(name, base_url))}">{esc(label)}</a>'
+        else:
+            link = f'<span class="kokuho-link-missing">{esc(label)} {esc(t("web.index.unavailable"))}</span>'
+        items.append(f"<li>{link}<div class='kokuho-note'>{esc(text)}</div></li>")
+    return (header_html(t("web.index.title"), synthetic=synthetic, meta=meta)
+            + f'<div class="kokuho-page"><p>{esc(t("web.index.lead"))}</p>'
+            + f'<ul class="kokuho-links">{"".join(items)}</ul></div>')
+
+
+def build(store: Any = None) -> Any:
+    from IPython.display import HTML
+
+    from kokuho_nb.errors import UserError
+    from kokuho_nb.web import data
+    from kokuho_nb.web.server import NOTEBOOKS_DIR, PAGES
+
+    available = {name: (NOTEBOOKS_DIR / path).exists() for name, path in PAGES.items()}
+    meta, synthetic = "", True
+    try:
+        manifest = data.read_manifest(data.store_dir(store))
+        meta = t("web.common.snapshot", as_of=manifest.get("as_of", "?"), snapshot_id=manifest.get("id", "?"))
+        synthetic = data.is_synthetic(manifest)
+    except UserError as exc:
+        meta = exc.message
+    return HTML(landing_html(available, meta=meta, synthetic=synthetic))

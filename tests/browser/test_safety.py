@@ -1,0 +1,53 @@
+"""Safe by default: loopback only unless a token is given; no traceback ever reaches the browser."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_serve_on_all_interfaces_without_token_refuses_in_japanese():
+    proc = subprocess.run([sys.executable, "-m", "kokuho_nb", "serve", "--ip", "0.0.0.0"], cwd=REPO,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert "トークンが必要です" in proc.stderr
+    assert "--token" in proc.stderr  # says how
+    assert "Voilà is running" not in proc.stdout + proc.stderr
+
+
+def test_uncaught_error_shows_no_traceback(open_empty_page, empty_server, screenshot):
+    w = open_empty_page("/voila/render/pages/_error_probe.ipynb")
+    page = w.page
+    page.locator("#rendered_cells").wait_for(state="visible", timeout=120_000)
+    page.get_by_text("問題が発生しました").first.wait_for(timeout=60_000)
+    text = page.locator("body").inner_text()
+    assert "SECRET-TRACEBACK-DETAIL" not in page.content()
+    assert "Traceback" not in text and "RuntimeError" not in text
+    screenshot(w, "error-probe")
+    assert w.external == []
+
+
+def test_data_page_without_data_explains_and_logs(open_empty_page, empty_server, screenshot):
+    w = open_empty_page("/voila/render/pages/officer.ipynb", ready="officer", state="error")
+    body = w.page.locator("body").inner_text()
+    assert "まだ台帳データが取り込まれていません" in body
+    assert "Traceback" not in body and "UserError" not in body
+    screenshot(w, "officer-no-data")
+    w.check_clean()
+
+
+def test_unpublished_notebooks_are_not_served(empty_server):
+    import urllib.error
+    import urllib.request
+
+    for path in ("/voila/tree", "/voila/render/pages/../ojt_missing.ipynb", "/voila/api/contents/",
+                 "/voila/files/pages/index.ipynb"):
+        try:
+            urllib.request.urlopen(empty_server.base + path, timeout=30)
+        except urllib.error.HTTPError as exc:
+            assert exc.code in (403, 404), path
+        else:
+            raise AssertionError(f"{path} was served")
