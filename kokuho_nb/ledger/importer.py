@@ -1,0 +1,337 @@
+"""Import a ledger (folder or zip, standard layout or a vendor mapping) as one immutable dated snapshot.
+
+Steps: locate the files -> read each (encoding, header, required columns; any problem refuses the whole
+import before the store is touched) -> normalise and validate cells -> duplicate keys -> cross-file
+references (unknown household, payment without charge) -> over-payments and payment-sum checks -> choose
+the as-of date -> write the snapshot atomically (or find the identical one already there).
+
+``as_of`` default: the latest payment or contact date in the accepted rows (収納.csv 収納日, 調定.csv
+最終収納日, 折衝記録.csv 日付), or today when the ledger has none. A warning records which was used.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from kokuho_nb.era import EraDateError, parse_date
+from kokuho_nb.errors import UserError
+from kokuho_nb.labels import t
+from kokuho_nb.ledger.mapping import Mapping, load_mapping
+from kokuho_nb.ledger.model import empty_table
+from kokuho_nb.ledger.reader import find_files, open_ledger, read_file
+from kokuho_nb.ledger.report import ImportReport, file_counts
+from kokuho_nb.ledger.schema import standard_files
+from kokuho_nb.ledger.validate import (
+    TableResult,
+    quarantine_duplicates,
+    quarantine_unknown_refs,
+    validate_file,
+)
+from kokuho_nb.store import snapshots
+
+FORMAT_VERSION = 1  # bump when the same ledger would import differently
+MAX_LISTED = 10  # codes/areas named in one warning
+
+
+def _parse_as_of(as_of: dt.date | str | None) -> dt.date | None:
+    if as_of is None or isinstance(as_of, dt.date):
+        return as_of.date() if isinstance(as_of, dt.datetime) else as_of
+    try:
+        return parse_date(str(as_of))
+    except EraDateError as exc:
+        raise UserError(t("ledger.error.bad_as_of", value=as_of), f"bad --as-of {as_of}") from exc
+
+
+def _progress(items: Iterable[Any], enabled: bool, desc: str, total: int | None = None) -> Iterable[Any]:
+    if not enabled:
+        return items
+    from tqdm import tqdm
+
+    return tqdm(items, desc=desc, total=total, unit="file", leave=False, delay=0.5, file=__import__("sys").stderr)
+
+
+def _content_hash(results: dict[str, TableResult], mapping: Mapping) -> str:
+    doc = {
+        "format": FORMAT_VERSION,
+        "files": {f: r.raw.sha256 for f, r in sorted(results.items())},
+        "mapping": mapping.content_hash or mapping.name,
+    }
+    return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
+
+
+def _read_all(path: Path, mapping: Mapping, progress: bool) -> tuple[str, dict[str, TableResult]]:
+    specs = standard_files()
+    with open_ledger(path) as folder:
+        names = [mapping.source_name(s.file) for s in specs]
+        _where, found = find_files(folder, names)
+        for spec in specs:
+            if spec.required and mapping.source_name(spec.file) not in found:
+                name = mapping.source_name(spec.file)
+                shown = spec.file if name == spec.file else f"{spec.file}（{name}）"
+                raise UserError(
+                    t("ledger.error.missing_file", file=shown, path=str(path)), f"missing {spec.file}"
+                )
+        present = [s for s in specs if mapping.source_name(s.file) in found]
+        results: dict[str, TableResult] = {}
+        for spec in _progress(present, progress, t("ledger.progress.reading")):
+            raw = read_file(found[mapping.source_name(spec.file)], spec, mapping)
+            results[spec.file] = validate_file(raw, spec, mapping.for_file(spec.file))
+    return str(Path(path).resolve()), results
+
+
+def _key_index(frame: pd.DataFrame, names: list[str]) -> pd.Index:
+    if len(names) == 1:
+        return pd.Index(frame[names[0]])
+    return pd.MultiIndex.from_frame(frame[names])
+
+
+def _cross_checks(results: dict[str, TableResult]) -> None:
+    for r in results.values():
+        quarantine_duplicates(r)
+    households = results["世帯.csv"]
+    hh_ok = pd.Index(households.frame.loc[~households.bad, "household_id"].dropna())
+    hh_bad = pd.Index(households.frame.loc[households.bad, "household_id"].dropna())
+    unknown_hh = t("ledger.reason.unknown_household")
+    quarantined_hh = t("ledger.reason.quarantined_household")
+    for r in results.values():
+        if r.spec.household_ref:
+            quarantine_unknown_refs(r, r.spec.household_ref, ["household_id"], hh_ok, hh_bad, unknown_hh,
+                                    quarantined_hh)
+    charges = results["調定.csv"]
+    key_names = [charges.spec.column(h).name for h in charges.spec.key]
+    ch_ok = _key_index(charges.frame.loc[~charges.bad], key_names)
+    ch_bad = _key_index(charges.frame.loc[charges.bad].dropna(subset=["household_id"]), key_names)
+    for r in results.values():
+        if r.spec.charge_ref:
+            names = [r.spec.column(h).name for h in r.spec.charge_ref]
+            quarantine_unknown_refs(r, "・".join(r.spec.charge_ref), names, ch_ok, ch_bad,
+                                    t("ledger.reason.unknown_charge"), t("ledger.reason.quarantined_charge"))
+
+
+def _file_counts(r: TableResult) -> dict[str, int]:
+    n_bad_width = len(r.raw.bad_rows)
+    rows_read = len(r.bad) + n_bad_width
+    rows_accepted = int((~r.bad).sum())
+    if r.yen is None:
+        return file_counts(rows_read, rows_accepted)
+    yen = r.yen.astype(np.int64)
+    return file_counts(rows_read, rows_accepted, int(yen.sum()), int(yen[~r.bad].sum()))
+
+
+def _overpayments(charges: TableResult) -> list[dict[str, Any]]:
+    ok = ~charges.bad
+    f = charges.frame
+    over = ok & (f["paid"].to_numpy() > f["amount"].to_numpy())
+    rows = np.flatnonzero(over)
+    sub = f.iloc[rows]
+    return [
+        {
+            "file": charges.file,
+            "line": int(charges.lines[row]),
+            "household_id": hh,
+            "fiscal_year": int(fy),
+            "instalment": int(inst),
+            "amount": int(amount),
+            "paid": int(paid),
+            "excess": int(paid - amount),
+        }
+        for row, hh, fy, inst, amount, paid in zip(
+            rows, sub["household_id"], sub["fiscal_year"], sub["instalment"], sub["amount"], sub["paid"], strict=True
+        )
+    ]
+
+
+def _payment_mismatches(charges: TableResult, payments: TableResult) -> list[dict[str, Any]]:
+    keys = ["household_id", "fiscal_year", "instalment"]
+    ch = charges.frame.loc[~charges.bad, keys + ["paid"]].copy()
+    ch["line"] = charges.lines[~charges.bad]
+    pay = payments.frame.loc[~payments.bad, keys + ["amount"]]
+    sums = pay.groupby(keys, sort=False)["amount"].sum().rename("payments_sum")
+    merged = ch.join(sums, on=keys)
+    merged["payments_sum"] = merged["payments_sum"].fillna(0).astype("int64")
+    bad = merged[merged["paid"] != merged["payments_sum"]]
+    return [
+        {
+            "file": charges.file,
+            "line": int(line),
+            "household_id": hh,
+            "fiscal_year": int(fy),
+            "instalment": int(inst),
+            "charge_paid": int(paid),
+            "payments_sum": int(psum),
+            "difference": int(paid - psum),
+        }
+        for hh, fy, inst, paid, line, psum in bad[keys + ["paid", "line", "payments_sum"]].itertuples(
+            index=False, name=None
+        )
+    ]
+
+
+def _warnings(report: ImportReport, results: dict[str, TableResult], as_of: dt.date) -> None:
+    for r in results.values():
+        if r.extras:
+            report.warn("extra_columns", t("ledger.warning.extra_columns", file=r.file, columns="、".join(r.extras)),
+                        r.file, columns=r.extras)
+        if r.yen is not None:
+            # a yen cell that is not a number (or a row of the wrong width) counts as 0 yen
+            n = int(r.unparsed_yen.sum()) if r.unparsed_yen is not None else 0
+            n += len(r.raw.bad_rows)
+        else:
+            n = 0
+        if n:
+            report.warn("unparsed_yen", t("ledger.warning.unparsed_yen", file=r.file, count=n), r.file, count=n)
+    staff = results["担当者.csv"]
+    codes = set(staff.frame.loc[~staff.bad, "officer_code"].dropna())
+    for file in ("折衝記録.csv", "研修記録.csv"):
+        r = results.get(file)
+        if r is None:
+            continue
+        col = r.frame.loc[~r.bad, "officer_code"]
+        unknown = col[~col.isin(codes)]
+        if len(unknown):
+            shown = sorted(set(unknown))[:MAX_LISTED]
+            report.warn("unknown_officer", t("ledger.warning.unknown_officer", file=file, count=len(unknown),
+                                             codes="、".join(shown)), file, count=int(len(unknown)))
+    areas_owned: set[str] = set()
+    for a in staff.frame.loc[~staff.bad, "areas"].dropna():
+        areas_owned.update(a.split(";"))
+    hh = results["世帯.csv"]
+    areas = set(hh.frame.loc[~hh.bad, "area"].dropna())
+    unowned = sorted(areas - areas_owned)
+    if unowned:
+        report.warn("unowned_areas", t("ledger.warning.unowned_areas", areas="、".join(unowned[:MAX_LISTED])),
+                    "世帯.csv", areas=unowned)
+    limit = np.datetime64(as_of, "ns")
+    for file, column in (("収納.csv", "paid_date"), ("折衝記録.csv", "date")):
+        r = results.get(file)
+        if r is None:
+            continue
+        n = int((r.frame.loc[~r.bad, column].to_numpy() > limit).sum())
+        if n:
+            report.warn("dates_after_as_of", t("ledger.warning.dates_after_as_of", file=file, as_of=as_of, count=n),
+                        file, count=n)
+
+
+def _default_as_of(results: dict[str, TableResult]) -> dt.date | None:
+    latest = None
+    for file, column in (("収納.csv", "paid_date"), ("調定.csv", "last_paid_date"), ("折衝記録.csv", "date")):
+        r = results.get(file)
+        if r is None:
+            continue
+        values = r.frame.loc[~r.bad, column]
+        if len(values) and values.notna().any():
+            m = values.max()
+            latest = m if latest is None or m > latest else latest
+    return latest.date() if latest is not None else None
+
+
+def _quarantine_frame(results: dict[str, TableResult], entries: list[dict]) -> pd.DataFrame:
+    rows_json: dict[tuple[str, int], str] = {}
+    for r in results.values():
+        for line, text in r.quarantined_rows_json().items():
+            rows_json[(r.file, line)] = text
+    frame = pd.DataFrame(entries, columns=["file", "line", "column", "value", "reason"])
+    frame["line"] = frame["line"].astype("int64")
+    frame["value"] = frame["value"].astype(object)
+    frame["row"] = [rows_json.get((f, int(line)), "") for f, line in zip(frame["file"], frame["line"], strict=True)]
+    return frame
+
+
+def import_ledger(
+    path: str | os.PathLike[str],
+    store: str | os.PathLike[str],
+    *,
+    as_of: dt.date | str | None = None,
+    mapping: str | os.PathLike[str] | Mapping | None = None,
+    progress: bool = False,
+) -> ImportReport:
+    """Import the ledger at ``path`` into ``store`` as one snapshot; see the module docstring.
+
+    Raises :class:`UserError` (Japanese message naming the file and problem) when the whole import is
+    refused; the store is then untouched. Bad rows do not refuse the import: they are quarantined and listed.
+    """
+    as_of_date = _parse_as_of(as_of)
+    mp = load_mapping(mapping)
+    source, results = _read_all(Path(path), mp, progress)
+    _cross_checks(results)
+
+    report = ImportReport(ok=True, source=source, mapping=mp.name)
+    spec_order = {s.file: i for i, s in enumerate(standard_files())}
+    entries: list[dict] = []
+    for r in results.values():
+        entries.extend(r.entries)
+        entries.extend(r.bad_width_entries())
+        report.files[r.file] = _file_counts(r)
+    entries.sort(key=lambda e: (spec_order[e["file"]], e["line"]))
+    report.quarantine = entries
+
+    report.overpayments = _overpayments(results["調定.csv"])
+    if report.overpayments:
+        report.warn("overpayments", t("ledger.warning.overpayments", count=len(report.overpayments)), "調定.csv",
+                    count=len(report.overpayments))
+    if "収納.csv" in results:
+        report.payment_mismatches = _payment_mismatches(results["調定.csv"], results["収納.csv"])
+        if report.payment_mismatches:
+            n = len(report.payment_mismatches)
+            report.warn("payment_mismatch", t("ledger.warning.payment_mismatch", count=n), "収納.csv", count=n)
+
+    if as_of_date is None:
+        found = _default_as_of(results)
+        if found is not None:
+            as_of_date = found
+            report.warn("as_of_default", t("ledger.warning.as_of_default", as_of=found.isoformat()))
+        else:
+            as_of_date = dt.date.today()
+            report.warn("as_of_today", t("ledger.warning.as_of_today", as_of=as_of_date.isoformat()))
+    report.as_of = as_of_date
+    _warnings(report, results, as_of_date)
+
+    content_hash = _content_hash(results, mp)
+    sid = snapshots.make_snapshot_id(as_of_date, content_hash)
+    report.snapshot_id = sid
+    if snapshots.snapshot_exists(store, sid):
+        report.already_imported = True
+        report.warn("already_imported", t("ledger.warning.already_imported", snapshot=sid))
+        return report
+
+    tables = {spec.table: empty_table(spec.table) for spec in standard_files()}
+    extras: dict[str, pa.Table] = {}
+    for r in _progress(list(results.values()), progress, t("ledger.progress.validating")):
+        tables[r.spec.table] = r.accepted()
+        if r.extras:
+            keep = np.flatnonzero(~r.bad)
+            extra = r.raw.table.select(r.extras).take(pa.array(keep, type=pa.int64()))
+            extras[r.spec.table] = extra.append_column("line", pa.array(r.lines[keep]))
+    manifest = {
+        "id": sid,
+        "as_of": as_of_date.isoformat(),
+        "source": source,
+        "source_hash": content_hash,
+        "imported_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "mapping": mp.name,
+        "mapping_path": mp.path,
+        "format_version": FORMAT_VERSION,
+        "files": {
+            f: {"path": r.raw.path.name, "encoding": r.raw.encoding, "sha256": r.raw.sha256, "extras": r.extras}
+            for f, r in results.items()
+        },
+        "counts": {name: int(len(df)) for name, df in tables.items()},
+        "quarantined": int(sum(c["rows_quarantined"] for c in report.files.values())),
+        "report": {k: v for k, v in report.to_dict().items() if k != "quarantine"},
+    }
+    _path, created = snapshots.write_snapshot(store, sid, tables, _quarantine_frame(results, entries), manifest,
+                                              extras)
+    if not created:
+        report.already_imported = True
+        report.warn("already_imported", t("ledger.warning.already_imported", snapshot=sid))
+    return report

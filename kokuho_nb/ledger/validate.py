@@ -1,0 +1,202 @@
+"""Row validation: a read file -> canonical columns, and the rows to quarantine with their reasons.
+
+Every bad cell gives one quarantine entry ``{file, line, column, value, reason}`` (a row with two bad cells
+gives two entries, and is counted once as a quarantined row). Cross-file checks (unknown household,
+payments without a charge) and duplicate keys are applied by :func:`quarantine_rows` after all files are
+read, in the importer.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from kokuho_nb.labels import t
+from kokuho_nb.ledger.mapping import FileMapping
+from kokuho_nb.ledger.model import column_dtype
+from kokuho_nb.ledger.normalize import normalize_column
+from kokuho_nb.ledger.reader import RawFile
+from kokuho_nb.ledger.schema import FileSpec
+
+
+@dataclass
+class TableResult:
+    """One file after cell validation. Arrays are aligned with the rows that had the right width."""
+
+    spec: FileSpec
+    raw: RawFile
+    frame: pd.DataFrame  # canonical columns, every well-formed row (bad cells NA / 0)
+    bad: np.ndarray  # bool per row: quarantined
+    entries: list[dict] = field(default_factory=list)
+    yen: np.ndarray | None = None  # the report's yen column per row (unreadable = 0)
+    unparsed_yen: np.ndarray | None = None  # bool per row: the yen cell was not a number
+    extras: list[str] = field(default_factory=list)
+
+    @property
+    def file(self) -> str:
+        return self.spec.file
+
+    @property
+    def lines(self) -> np.ndarray:
+        return self.raw.lines
+
+    def quarantine(self, rows: np.ndarray, column: str, reasons: list[str] | str, values: list[str]) -> None:
+        """Quarantine ``rows`` (positions) with one entry each for ``column``."""
+        if isinstance(reasons, str):
+            reasons = [reasons] * len(rows)
+        for row, reason, value in zip(rows, reasons, values, strict=True):
+            self.entries.append(
+                {"file": self.file, "line": int(self.lines[row]), "column": column, "value": value, "reason": reason}
+            )
+        self.bad[rows] = True
+
+    def raw_values(self, header: str, rows: np.ndarray) -> list[str]:
+        if header not in self.raw.table.column_names or len(rows) == 0:
+            return [""] * len(rows)
+        return self.raw.table.column(header).take(pa.array(rows, type=pa.int64())).to_pylist()
+
+    def accepted(self) -> pd.DataFrame:
+        keep = ~self.bad
+        if keep.all():
+            return self.frame
+        return self.frame.loc[keep].reset_index(drop=True)
+
+    def bad_width_entries(self) -> list[dict]:
+        whole = t("ledger.summary.whole_row")
+        ncols = len(self.raw.headers)
+        return [
+            {
+                "file": self.file,
+                "line": line,
+                "column": whole,
+                "value": text,
+                "reason": t("ledger.reason.column_count", expected=ncols, actual=width),
+            }
+            for line, text, width in self.raw.bad_rows
+        ]
+
+    def quarantined_rows_json(self) -> dict[int, str]:
+        """Line -> the whole raw row (header -> text) as JSON, for the quarantine file: nothing is lost."""
+        rows = np.flatnonzero(self.bad)
+        out: dict[int, str] = {}
+        if len(rows):
+            taken = self.raw.table.take(pa.array(rows, type=pa.int64())).to_pylist()
+            for row, record in zip(rows, taken, strict=True):
+                out[int(self.lines[row])] = json.dumps(record, ensure_ascii=False)
+        for line, text, _width in self.raw.bad_rows:
+            out[line] = json.dumps({"_raw": text}, ensure_ascii=False)
+        return out
+
+
+def validate_file(raw: RawFile, spec: FileSpec, fmap: FileMapping) -> TableResult:
+    """Normalise every known column of ``raw`` and mark the rows with bad cells."""
+    n = raw.table.num_rows
+    present = set(raw.table.column_names)
+    data: dict[str, pd.Series] = {}
+    bad = np.zeros(n, dtype=bool)
+    result = TableResult(spec, raw, pd.DataFrame(), bad)
+    for col in spec.columns:
+        dtype = column_dtype(col)
+        if col.header not in present:
+            if col.fill is not None:
+                data[col.name] = pd.Series(np.full(n, col.fill), dtype=dtype)
+            else:
+                data[col.name] = pd.Series([None] * n if dtype == "object" else pd.array([None] * n, dtype=dtype))
+                if dtype.startswith("datetime"):
+                    data[col.name] = pd.Series(np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]"))
+            continue
+        res = normalize_column(
+            raw.table.column(col.header),
+            col,
+            translate=fmap.codes.get(col.header),
+            date_formats=fmap.formats_for(col.header) if col.type == "date" else (),
+            dtype=dtype,
+        )
+        data[col.name] = res.values
+        rows = np.flatnonzero(res.error)
+        if len(rows):
+            result.quarantine(rows, col.header, [res.reason_of(r) for r in rows], [res.raw_of(r) for r in rows])
+        if spec.yen_column == col.header:
+            result.yen = res.yen_value
+            result.unparsed_yen = res.unparsed
+    result.frame = pd.DataFrame(data, index=pd.RangeIndex(n))
+
+    # conditional requirements (e.g. 執行停止 needs 停止根拠)
+    for rule in spec.required_when:
+        target = spec.column(rule.column).name
+        when = spec.column(rule.when_column).name
+        rows = np.flatnonzero(
+            (result.frame[when] == rule.equals).to_numpy(dtype=bool, na_value=False)
+            & result.frame[target].isna().to_numpy()
+            & ~bad
+        )
+        if len(rows):
+            reason = t("ledger.reason.required_when", when_column=rule.when_column, equals=rule.equals,
+                       reference=rule.reference)
+            result.quarantine(rows, rule.column, reason, result.raw_values(rule.column, rows))
+
+    known = set(spec.headers)
+    result.extras = [h for h in raw.headers if h not in known]
+    return result
+
+
+def quarantine_duplicates(result: TableResult) -> None:
+    """Duplicate keys among the rows still accepted: the first (lowest line) is kept, later ones quarantined."""
+    spec = result.spec
+    if not spec.key:
+        return
+    names = [spec.column(h).name for h in spec.key]
+    frame = result.frame
+    ok = np.flatnonzero(~result.bad)
+    if len(ok) == 0:
+        return
+    sub = frame.iloc[ok][names]
+    dup = sub.duplicated(keep="first").to_numpy()
+    if not dup.any():
+        return
+    first_pos = sub.groupby(names, sort=False, dropna=False).ngroup().to_numpy()
+    first_line: dict[int, int] = {}
+    for pos, group in zip(ok, first_pos, strict=True):
+        first_line.setdefault(int(group), int(result.lines[pos]))
+    rows = ok[dup]
+    reasons = []
+    values = []
+    for pos, group in zip(rows, first_pos[dup], strict=True):
+        key = " / ".join(str(frame.iloc[pos][n]) for n in names)
+        reasons.append(t("ledger.reason.duplicate_key", key=key, first_line=first_line[int(group)]))
+        values.append(key)
+    result.quarantine(rows, "・".join(spec.key), reasons, values)
+
+
+def quarantine_unknown_refs(
+    result: TableResult,
+    ref_header: str,
+    key_names: list[str],
+    accepted_keys: pd.MultiIndex | pd.Index,
+    quarantined_keys: pd.MultiIndex | pd.Index,
+    reason_unknown: str,
+    reason_quarantined: str,
+) -> None:
+    """Rows (still accepted) whose reference is not among ``accepted_keys`` are quarantined; the reason says
+    whether the referenced row was quarantined itself or never existed."""
+    ok = np.flatnonzero(~result.bad)
+    if len(ok) == 0:
+        return
+    sub = result.frame.iloc[ok]
+    keys = pd.MultiIndex.from_frame(sub[key_names]) if len(key_names) > 1 else pd.Index(sub[key_names[0]])
+    missing = ~keys.isin(accepted_keys)
+    if not missing.any():
+        return
+    rows = ok[missing]
+    was_quarantined = keys[missing].isin(quarantined_keys)
+    values = []
+    reasons = []
+    for k, q in zip(keys[missing], was_quarantined, strict=True):
+        text = " / ".join(str(x) for x in k) if isinstance(k, tuple) else str(k)
+        values.append(text)
+        reasons.append((reason_quarantined if q else reason_unknown).format(value=text, key=text))
+    result.quarantine(rows, ref_header, reasons, values)

@@ -1,0 +1,220 @@
+"""Immutable ledger snapshots: ``<store>/snapshots/<snapshot_id>/`` with one Parquet file per table,
+``quarantine.parquet`` and ``manifest.json`` (see docs/architecture.md, "Store").
+
+A snapshot is written into a temporary folder inside ``<store>/snapshots`` and renamed into place in one
+``os.rename``: readers see a whole snapshot or none, and a failure half-way leaves nothing behind (a crashed
+process may leave a ``.tmp-*`` folder, which readers ignore and the next write removes once it is old).
+``snapshot_id`` is ``<as_of>_<first 12 hex of the content hash>``; writing an id that exists is a no-op.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from kokuho_nb.errors import UserError
+from kokuho_nb.labels import t
+from kokuho_nb.ledger.model import Ledger, column_dtype, empty_table
+from kokuho_nb.ledger.schema import table_spec
+
+MANIFEST = "manifest.json"
+QUARANTINE = "quarantine.parquet"
+QUARANTINE_COLUMNS = ("file", "line", "column", "value", "reason", "row")
+STALE_TMP_SECONDS = 6 * 3600
+
+
+def snapshots_dir(store: str | os.PathLike[str]) -> Path:
+    return Path(store) / "snapshots"
+
+
+def make_snapshot_id(as_of: dt.date, content_hash: str) -> str:
+    return f"{as_of.isoformat()}_{content_hash[:12]}"
+
+
+def snapshot_path(store: str | os.PathLike[str], snapshot_id: str) -> Path:
+    return snapshots_dir(store) / snapshot_id
+
+
+def snapshot_exists(store: str | os.PathLike[str], snapshot_id: str) -> bool:
+    return (snapshot_path(store, snapshot_id) / MANIFEST).is_file()
+
+
+def _write_table(df: pd.DataFrame | pa.Table, path: Path) -> None:
+    table = df if isinstance(df, pa.Table) else pa.Table.from_pandas(df, preserve_index=False)
+    pq.write_table(table, path, compression="zstd")
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _remove_stale_tmp(root: Path) -> None:
+    now = time.time()
+    for p in root.glob(".tmp-*"):
+        try:
+            if now - p.stat().st_mtime > STALE_TMP_SECONDS:
+                shutil.rmtree(p, ignore_errors=True)
+        except OSError:
+            continue
+
+
+def write_snapshot(
+    store: str | os.PathLike[str],
+    snapshot_id: str,
+    tables: dict[str, pd.DataFrame],
+    quarantine: pd.DataFrame,
+    manifest: dict[str, Any],
+    extras: dict[str, pa.Table] | None = None,
+) -> tuple[Path, bool]:
+    """Write a snapshot atomically. Returns (its folder, created); ``created`` is False when a snapshot with
+    this id already existed (identical content for the same as-of date) and nothing was written."""
+    root = snapshots_dir(store)
+    final = root / snapshot_id
+    if (final / MANIFEST).is_file():
+        return final, False
+    root.mkdir(parents=True, exist_ok=True)
+    _remove_stale_tmp(root)
+    tmp = root / f".tmp-{snapshot_id}-{uuid.uuid4().hex[:8]}"
+    tmp.mkdir()
+    try:
+        for name, df in tables.items():
+            _write_table(df, tmp / f"{name}.parquet")
+        _write_table(quarantine, tmp / QUARANTINE)
+        for name, extra in (extras or {}).items():
+            _write_table(extra, tmp / f"extra_{name}.parquet")
+        data = json.dumps(manifest, ensure_ascii=False, indent=1, default=str)
+        with open(tmp / MANIFEST, "w", encoding="utf-8") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        _fsync_dir(tmp)
+        try:
+            os.rename(tmp, final)
+        except OSError:
+            if (final / MANIFEST).is_file():  # another process wrote the same snapshot first
+                shutil.rmtree(tmp, ignore_errors=True)
+                return final, False
+            raise
+        _fsync_dir(root)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return final, True
+
+
+def read_manifest(store: str | os.PathLike[str], snapshot_id: str) -> dict[str, Any]:
+    path = snapshot_path(store, snapshot_id) / MANIFEST
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return json.load(fh)
+    except FileNotFoundError as exc:
+        raise UserError(t("ledger.error.snapshot_not_found", what=snapshot_id), f"no snapshot {snapshot_id}") from exc
+    except (OSError, json.JSONDecodeError) as exc:
+        raise UserError(t("ledger.error.snapshot_corrupt", snapshot=snapshot_id, problem=str(exc)),
+                        f"bad manifest {path}") from exc
+
+
+def list_snapshots(store: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """Every complete snapshot, oldest first (by as-of date, then import time): id, as_of, source,
+    source_hash, imported_at, mapping, counts (rows per table), quarantined (rows)."""
+    root = snapshots_dir(store)
+    if not root.is_dir():
+        return []
+    out = []
+    for p in root.iterdir():
+        if p.name.startswith(".") or not (p / MANIFEST).is_file():
+            continue
+        try:
+            m = read_manifest(store, p.name)
+        except UserError:
+            continue
+        out.append(
+            {
+                "id": m.get("id", p.name),
+                "as_of": m.get("as_of"),
+                "source": m.get("source"),
+                "source_hash": m.get("source_hash"),
+                "imported_at": m.get("imported_at"),
+                "mapping": m.get("mapping"),
+                "counts": m.get("counts", {}),
+                "quarantined": m.get("quarantined", 0),
+            }
+        )
+    out.sort(key=lambda s: (str(s["as_of"]), str(s["imported_at"]), s["id"]))
+    return out
+
+
+def _choose(store: str | os.PathLike[str], snapshot_id: str | None, as_of: dt.date | str | None) -> str:
+    if snapshot_id:
+        if not snapshot_exists(store, snapshot_id):
+            raise UserError(t("ledger.error.snapshot_not_found", what=snapshot_id), f"no snapshot {snapshot_id}")
+        return snapshot_id
+    snaps = list_snapshots(store)
+    if as_of is not None:
+        limit = as_of.isoformat() if isinstance(as_of, dt.date) else str(as_of)
+        snaps = [s for s in snaps if str(s["as_of"]) <= limit]
+    if not snaps:
+        what = f"{store}" + (f"、基準日 {as_of} 以前" if as_of is not None else "")
+        raise UserError(t("ledger.error.snapshot_not_found", what=what), f"no snapshot in {store}")
+    return snaps[-1]["id"]
+
+
+def _read_table(path: Path, table: str) -> pd.DataFrame:
+    if not path.is_file():
+        return empty_table(table)
+    df = pq.read_table(path).to_pandas()
+    spec = table_spec(table)
+    for col in spec.columns:
+        dtype = column_dtype(col)
+        if col.name not in df.columns:
+            df[col.name] = empty_table(table)[col.name].reindex(df.index)
+        elif str(df[col.name].dtype) != dtype:
+            df[col.name] = df[col.name].astype(dtype)
+    return df[[c.name for c in spec.columns]]
+
+
+def load_snapshot(
+    store: str | os.PathLike[str], snapshot_id: str | None = None, as_of: dt.date | str | None = None
+) -> Ledger:
+    """The snapshot ``snapshot_id``, else the latest one with ``as_of <=`` the given date, else the latest."""
+    sid = _choose(store, snapshot_id, as_of)
+    folder = snapshot_path(store, sid)
+    manifest = read_manifest(store, sid)
+    try:
+        tables = {name: _read_table(folder / f"{name}.parquet", name) for name in Ledger.table_names()}
+    except (OSError, pa.ArrowException) as exc:
+        raise UserError(t("ledger.error.snapshot_corrupt", snapshot=sid, problem=str(exc)), str(exc)) from exc
+    return Ledger(
+        **tables,
+        snapshot_id=sid,
+        as_of=dt.date.fromisoformat(manifest["as_of"]),
+        source=manifest.get("source"),
+    )
+
+
+def load_quarantine(store: str | os.PathLike[str], snapshot_id: str | None = None) -> pd.DataFrame:
+    """The quarantined rows of a snapshot: file, line, column, value, reason, row (the raw row as JSON)."""
+    sid = _choose(store, snapshot_id, None)
+    path = snapshot_path(store, sid) / QUARANTINE
+    if not path.is_file():
+        return pd.DataFrame({c: pd.Series([], dtype="int64" if c == "line" else object) for c in QUARANTINE_COLUMNS})
+    return pq.read_table(path).to_pandas()
