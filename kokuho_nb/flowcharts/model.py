@@ -58,7 +58,6 @@ class Flowchart:
     version: str = ""
     cycles: frozenset[tuple[str, str]] = frozenset()
     law_exercises: tuple[str, ...] = ()
-    course: str = ""
     source: Path | None = None
     raw: dict[str, Any] = field(default_factory=dict)
     load_problems: list[tuple[str, str | None, str]] = field(default_factory=list)  # (kind, node, message)
@@ -158,7 +157,6 @@ def parse(raw: Any, source: Path | None = None, text: str = "") -> Flowchart:
         version=str(raw.get("version") or ""),
         cycles=frozenset(cycles),
         law_exercises=tuple(raw.get("law_exercises") or ()),
-        course=str(raw.get("course") or ""),
         source=source,
         raw=raw,
         load_problems=problems,

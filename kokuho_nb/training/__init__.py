@@ -1,0 +1,1 @@
+"""OJT: exercises generated from the handling flowcharts, the trainee app, printable sheets, training records."""
