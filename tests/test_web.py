@@ -1,0 +1,234 @@
+"""The pages' logic without a kernel or a browser (those are in tests/browser/)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from kokuho_nb.errors import UserError
+from kokuho_nb.web import dashboard, imports, landing, officer, server
+from kokuho_nb.web import data as webdata
+
+TEMPLATE_DIR = Path(server.JUPYTER_DATA_DIR) / "voila" / "templates" / "kokuho"
+
+
+# --- serve: safe by default ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("ip", ["127.0.0.1", "localhost", "::1", "127.0.0.5"])
+def test_loopback_needs_no_token(ip):
+    server.check_bind(ip, None)
+
+
+@pytest.mark.parametrize("ip", ["0.0.0.0", "192.168.1.10", "::"])
+def test_other_addresses_need_a_token_and_say_how(ip):
+    with pytest.raises(UserError) as err:
+        server.check_bind(ip, None)
+    assert "トークンが必要です" in err.value.message and "--token" in err.value.message
+    with pytest.raises(UserError):
+        server.check_bind(ip, "short")
+    server.check_bind(ip, "x" * 24)
+
+
+def test_cli_refuses_public_address_without_token(capsys):
+    from kokuho_nb.cli import main
+
+    assert main(["serve", "--ip", "0.0.0.0", "--port", "1"]) == 2
+    assert "トークンが必要です" in capsys.readouterr().err
+
+
+def test_voila_config_is_safe_by_default():
+    c = server.voila_config(server.ServeOptions())
+    assert c.Voila.ip == "127.0.0.1"
+    assert c.Voila.token is None
+    assert c.VoilaConfiguration.show_tracebacks is False
+    assert c.VoilaExecutor.show_tracebacks is False
+    assert c.VoilaConfiguration.template == "kokuho"
+    assert c.VoilaConfiguration.allow_template_override == "NO"
+    assert c.VoilaConfiguration.file_allowlist == []
+    assert c.MappingKernelManager.cull_idle_timeout > 0
+    assert c.Voila.port_retries == 0
+    pools = c.VoilaKernelManager.kernel_pools_config
+    assert pools["default"]["pool_size"] == 0  # papermill notebooks are never pre-executed
+    assert set(pools) - {"default"} <= set(server.PAGES.values())
+    assert "pages/officer.ipynb" in pools
+
+
+def test_test_pages_only_on_request():
+    assert "error_probe" not in server.ServeOptions().pages()
+    assert "error_probe" in server.ServeOptions(test_pages=True).pages()
+
+
+def test_template_loads_nothing_from_the_internet():
+    for path in TEMPLATE_DIR.iterdir():
+        text = re.sub(r"\{#.*?#\}", "", path.read_text(encoding="utf-8"), flags=re.S)  # drop comments
+        text = text.replace('xmlns="http://www.w3.org/2000/svg"', "")
+        assert "http://" not in text and "https://" not in text, f"{path.name} names an external URL"
+
+
+def test_pages_exist_and_are_thin():
+    for name, rel in server.PAGES.items():
+        if name == "ojt":
+            continue  # the training module's notebook
+        nb = json.loads((server.NOTEBOOKS_DIR / rel).read_text(encoding="utf-8"))
+        assert nb["metadata"]["kernelspec"]["name"] == "python3"
+        code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+        assert "parameters" in code[0]["metadata"]["tags"]
+        assert len(code) <= 3 and all(not c["outputs"] for c in code)
+        assert f'show_page("{name}"' in "".join(code[-1]["source"])
+
+
+# --- common -------------------------------------------------------------------------------------------------
+
+def test_show_page_turns_errors_into_a_friendly_message(capsys):
+    pytest.importorskip("IPython")
+    from kokuho_nb.web.common import ready_marker, show_page
+
+    shown = []
+    import IPython.display as d
+
+    orig = d.display
+    d.display = lambda obj: shown.append(getattr(obj, "data", obj))
+    try:
+        show_page("x", lambda: (_ for _ in ()).throw(RuntimeError("boom-secret")))
+    finally:
+        d.display = orig
+    html = "".join(str(s) for s in shown)
+    assert "問題が発生しました" in html and "boom-secret" not in html and "Traceback" not in html
+    assert ready_marker("x", "error") in html
+
+
+# --- officer page -------------------------------------------------------------------------------------------
+
+def _view() -> pd.DataFrame:
+    return pd.DataFrame({
+        "household_id": ["H1", "H2", "H3", "H4", "H5"],
+        "area": ["A1", "A1", "A2", "A1", "A1"],
+        "officer_code": ["K01", "K01", "K02", "K01", "K01"],
+        "stage": ["滞納初期", "滞納中～後期", "滞納初期", "完納", "滞納初期"],
+        "amount_band": ["50万円未満"] * 5,
+        "total_arrears": [100_000, 600_000, 50_000, 0, 20_000],
+    })
+
+
+def _contacts() -> pd.DataFrame:
+    return pd.DataFrame({
+        "household_id": ["H1", "H1", "H2", "H5", "H3"],
+        "date": pd.to_datetime(["2026-07-02", "2026-07-10", "2026-07-05", "2026-06-30", "2026-07-03"]),
+        "method": ["電話", "臨場催告", "電話", "電話", "電話"],
+        "result": ["納付約束", "不在", "不通", "接触", "接触"],
+    })
+
+
+def test_case_view_list_is_the_officers_cases_with_arrears():
+    frame = officer.case_view_list(_view(), "K01")
+    assert list(frame["household_id"]) == ["H2", "H1", "H5"]  # largest first; H4 has no arrears
+    assert frame["total_arrears"].sum() == 720_000
+
+
+def test_status_from_the_months_contacts():
+    month = officer.month_contacts(_contacts(), "2026-07")
+    assert set(month["household_id"]) == {"H1", "H2", "H3"}  # H5's contact was in June
+    st = officer.statuses(pd.Series(["H1", "H2", "H5"]), month)
+    assert st.loc["H1", "status"] == "promised"  # a promise in the month stays, even after a later 不在
+    assert st.loc["H1", "last_result"] == "不在"
+    assert st.loc["H2", "status"] == "not_reached"
+    assert st.loc["H5", "status"] == "open"
+
+
+def test_filters_and_progress():
+    frame = officer.with_status(officer.case_view_list(_view(), "K01"), officer.month_contacts(_contacts(), "2026-07"))
+    frame["reason"] = ["R_LARGE;R_URGENT", "R_EARLY", pd.NA]
+    assert officer.reason_values(frame) == ["R_EARLY", "R_LARGE", "R_URGENT"]
+    assert list(officer.filter_list(frame, reason="R_URGENT")["household_id"]) == ["H2"]
+    assert list(officer.filter_list(frame, stage="滞納初期")["household_id"]) == ["H1", "H5"]
+    assert list(officer.filter_list(frame, stage="滞納初期", status="open")["household_id"]) == ["H5"]
+    assert len(officer.filter_list(frame, reason=officer.ALL, stage=None, status=officer.ALL)) == 3
+    p = officer.progress(frame, officer.month_contacts(_contacts(), "2026-07"))
+    assert p == {"total": 3, "contacted": 2, "share": 2 / 3, "visits": 1, "promises": 1}
+    html = officer.list_table_html(frame, 3)
+    assert 'data-shown="3"' in html and "納付約束" in html and "100,000円" in html
+
+
+def test_officer_choices_only_officers_with_areas():
+    staff = pd.DataFrame({"officer_code": ["K02", "K01", "S01"], "name": ["乙", "甲", "丙"],
+                          "team": ["第一係", "第一係", ""], "areas": ["A2", "A1;A3", None]})
+    assert officer.officer_choices(staff) == [("K01 甲（第一係）", "K01"), ("K02 乙（第一係）", "K02")]
+
+
+def test_workbook_is_the_officers_own(tmp_path):
+    month = tmp_path / "2026-07"
+    month.mkdir()
+    (month / "target_list_2026-07_K01.xlsx").write_bytes(b"PK-one")
+    (month / "target_list_2026-07_K02.xlsx").write_bytes(b"PK-two")
+    found = officer.find_workbook(tmp_path, "2026-07", "K02")
+    assert found is not None and found.name.endswith("K02.xlsx")
+    assert officer.find_workbook(tmp_path, "2026-08", "K02") is None
+    link = officer.download_link_html(found)
+    assert 'download="target_list_2026-07_K02.xlsx"' in link and "UEstdHdv" in link  # base64 of PK-two
+
+
+# --- dashboard ----------------------------------------------------------------------------------------------
+
+def test_months_and_month_day():
+    months = dashboard.months_available(dt.date(2026, 8, 20), n=4)
+    assert months == ["2026-05", "2026-06", "2026-07", "2026-08"]
+    assert dashboard.month_day("2026-07", dt.date(2026, 8, 20)) == dt.date(2026, 7, 31)
+    assert dashboard.month_day("2026-08", dt.date(2026, 8, 20)) == dt.date(2026, 8, 20)
+
+
+def test_activity_counts_and_analysis():
+    act = dashboard.activity_counts(_contacts(), "2026-07").set_index("method")["count"]
+    assert act["電話"] == 3 and act["臨場催告"] == 1 and act["SMS"] == 0
+    sb = dashboard.stage_band(_view())
+    assert sb["households"].sum() == 4 and sb["amount"].sum() == 770_000
+
+
+# --- import report ------------------------------------------------------------------------------------------
+
+def test_import_report_counts_and_warnings():
+    manifest = {"id": "2026-07-31_abc", "as_of": "2026-07-31", "imported_at": "2026-08-01T09:00:00",
+                "source": "ledger", "counts": {"households": 10},
+                "report": {"files": [{"file": "世帯.csv", "rows": 12, "accepted": 10, "quarantined": 2,
+                                      "warnings": [{"line": 3, "column": "電話", "message": "電話番号の形式"}]}],
+                           "warnings": ["全体の警告"]}}
+    rows = imports.file_counts(manifest)
+    assert rows == [{"file": "世帯.csv", "rows": 12, "accepted": 10, "quarantined": 2}]
+    lines = imports.warnings(manifest)
+    assert "全体の警告" in lines and "世帯.csv・3・電話: 電話番号の形式" in lines
+    q = pd.DataFrame({"file": ["世帯.csv"] * 2, "line": [4, 9], "message": ["世帯番号がありません", "重複"]})
+    html = imports.report_html(manifest, q, synthetic=True)
+    assert 'data-rows="2"' in html and "世帯番号がありません" in html and "模擬データ" in html
+    assert imports.file_counts({"counts": {"households": 5}}) == [
+        {"file": "households", "rows": 5, "accepted": 5, "quarantined": None}]
+
+
+# --- landing & data -----------------------------------------------------------------------------------------
+
+def test_landing_links_every_app_in_japanese():
+    html = landing.landing_html({"officer": True, "dashboard": True, "ojt": False, "imports": True})
+    for label in ("担当者ページ", "会議ダッシュボード", "OJT演習", "取込レポート"):
+        assert label in html
+    assert 'href="/voila/render/pages/officer.ipynb"' in html
+    assert "準備中" in html  # the missing OJT app is not a dead link
+    assert "模擬データ" in html
+
+
+def test_empty_store_is_a_user_error(tmp_path):
+    with pytest.raises(UserError) as err:
+        webdata.load(tmp_path / "nothing")
+    assert "取り込まれていません" in err.value.message
+
+
+def test_latest_snapshot_by_as_of(tmp_path):
+    for sid, as_of, at in (("a", "2026-06-30", "2026-07-01"), ("b", "2026-07-31", "2026-08-01"),
+                           ("c", "2026-05-31", "2026-09-01")):
+        (tmp_path / "snapshots" / sid).mkdir(parents=True)
+        (tmp_path / "snapshots" / sid / "manifest.json").write_text(
+            json.dumps({"id": sid, "as_of": as_of, "imported_at": at}), encoding="utf-8")
+    assert webdata.latest_snapshot_dir(tmp_path).name == "b"
+    assert webdata.month_end("2026-02") == dt.date(2026, 2, 28)
