@@ -24,11 +24,9 @@ KEY = ["household_id", "fiscal_year", "instalment"]
 
 
 def _shifted_due(due: pd.Series) -> pd.Series:
-    from kokuho_nb.law.calendar import next_business_day
+    from kokuho_nb.law.calendar import shift_due_dates_vec
 
-    uniq = pd.Series(due.dropna().unique())
-    mapping = {d: pd.Timestamp(next_business_day(pd.Timestamp(d).date())) for d in uniq}
-    return due.map(mapping)
+    return shift_due_dates_vec(due)
 
 
 class ChargeBook:

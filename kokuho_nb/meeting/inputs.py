@@ -1,0 +1,125 @@
+"""Gather everything the pack needs for a month from the store: the ledger snapshot, the case views at
+this and last month's end, contacts (ledger + accepted returns), issued lists, last month's decisions,
+training completion. Section builders never read the store themselves."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from kokuho_nb.meeting.common import activity_year, add_months, month_end, month_start, parse_month
+
+log = logging.getLogger(__name__)
+
+CONTACT_COLUMNS = ["household_id", "date", "officer_code", "method", "result", "promised_amount", "promised_date", "memo"]
+
+
+@dataclass
+class MeetingInputs:
+    month: str
+    as_of: dt.date
+    prev_as_of: dt.date
+    month_start: dt.date
+    year_start: dt.date
+    year_end: dt.date
+    ledger: Any
+    cases: pd.DataFrame
+    prev_cases: pd.DataFrame
+    contacts: pd.DataFrame
+    issued: pd.DataFrame
+    prev_decisions: pd.DataFrame
+    revisit: set[str]
+    training: tuple[float | None, str]
+    synthetic: bool
+    store: Path | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def _optional(module: str, name: str) -> Any:
+    """A function of another module, or None when that module isn't installed yet."""
+    try:
+        return getattr(importlib.import_module(module), name, None)
+    except ImportError:
+        return None
+
+
+def is_synthetic(ledger: Any, store: Path | None) -> bool:
+    """Whether the snapshot came from the synthetic ward (manifest flag, or the generator's marker)."""
+    if store is not None and getattr(ledger, "snapshot_id", None):
+        try:
+            from kokuho_nb.store.snapshots import read_manifest
+
+            manifest = read_manifest(store, ledger.snapshot_id)
+        except Exception:  # noqa: BLE001 - a missing manifest just means "not known to be synthetic"
+            manifest = {}
+        if manifest.get("synthetic") or "synth" in str(manifest.get("source", "")).lower():
+            return True
+        report = manifest.get("report") or {}
+        if isinstance(report, dict) and report.get("synthetic"):
+            return True
+    return "synth" in str(getattr(ledger, "source", "") or "").lower()
+
+
+def merge_contacts(ledger_contacts: pd.DataFrame, returns: pd.DataFrame | None) -> pd.DataFrame:
+    """Ledger contacts plus accepted returns, without counting one contact twice (same household, date,
+    officer, method and result)."""
+    frames = [ledger_contacts.reindex(columns=CONTACT_COLUMNS)]
+    if returns is not None and len(returns):
+        frames.append(returns.reindex(columns=CONTACT_COLUMNS))
+    c = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].copy()
+    c["date"] = pd.to_datetime(c["date"])
+    c["promised_date"] = pd.to_datetime(c["promised_date"])
+    c["household_id"] = c["household_id"].astype(str)
+    return c.drop_duplicates(["household_id", "date", "officer_code", "method", "result"]).reset_index(drop=True)
+
+
+def gather(month: str, store: str | Path | None, *, synthetic: bool | None = None) -> MeetingInputs:
+    from kokuho_nb.cases import case_view
+    from kokuho_nb.meeting.decisions import decisions_for_month, revisit_households
+    from kokuho_nb.store.paths import resolve_store
+    from kokuho_nb.store.snapshots import load_snapshot
+
+    month = parse_month(month)
+    store_path = resolve_store(store)
+    end = month_end(month)
+    ledger = load_snapshot(store_path, as_of=end)
+    as_of = min(end, ledger.as_of) if ledger.as_of else end
+    prev_as_of = month_end(add_months(month, -1))
+    notes: list[str] = []
+    cases = case_view(ledger, as_of)
+    prev_cases = case_view(ledger, prev_as_of, with_law=False)
+
+    returns_fn = _optional("kokuho_nb.targets", "returns_as_contacts")
+    returns = returns_fn(store_path, until=as_of) if returns_fn else None
+    contacts = merge_contacts(ledger.contacts, returns)
+    contacts = contacts[contacts["date"] <= pd.Timestamp(as_of)]
+
+    issued_fn = _optional("kokuho_nb.targets", "issued_lists")
+    issued = issued_fn(store_path, month) if issued_fn else None
+    if issued is None:
+        issued = pd.DataFrame(columns=["household_id", "officer_code", "list_kind"])
+    ys, ye = activity_year(as_of)
+
+    rate_fn = _optional("kokuho_nb.training.records", "completion_rate")
+    if rate_fn is not None:
+        value = rate_fn(ledger, store_path, ys.year if ys.month >= 4 else ys.year - 1)
+        rate = value.get("rate") if isinstance(value, dict) else value
+        training: tuple[float | None, str] = (None if rate is None else 100.0 * float(rate) if float(rate) <= 1 else float(rate),
+                                              "training_note")
+    else:
+        training = (None, "training_missing")
+    return MeetingInputs(
+        month=month, as_of=as_of, prev_as_of=prev_as_of, month_start=month_start(month), year_start=ys, year_end=ye,
+        ledger=ledger, cases=cases, prev_cases=prev_cases, contacts=contacts, issued=issued,
+        prev_decisions=decisions_for_month(store_path, add_months(month, -1)),
+        revisit=revisit_households(store_path, month),
+        training=training,
+        synthetic=is_synthetic(ledger, store_path) if synthetic is None else synthetic,
+        store=store_path, notes=notes,
+    )

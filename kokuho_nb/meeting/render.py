@@ -1,0 +1,89 @@
+"""Render the pack: one HTML document (no code) used both on screen and, through WeasyPrint, for the A4
+PDF, so charts and tables are identical; and the Excel workbook of its tables with the 決定事項 sheet."""
+
+from __future__ import annotations
+
+import base64
+import html as html_lib
+import math
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from kokuho_nb.era import to_wareki
+from kokuho_nb.labels import t
+from kokuho_nb.meeting.common import Table, month_label
+from kokuho_nb.meeting.pack import MeetingPack
+from kokuho_nb.report import pdf
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "report" / "templates"
+BOX_COLUMNS = ("meeting.col.decision", "meeting.col.owner")
+
+
+def _fmt(v: Any) -> tuple[str, bool]:
+    """Cell text and whether it is numeric (right-aligned)."""
+    if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA or v is pd.NaT:
+        return "", False
+    if isinstance(v, bool):
+        return ("○" if v else ""), False
+    if isinstance(v, int) or (hasattr(v, "dtype") and "int" in str(getattr(v, "dtype", ""))):
+        return f"{int(v):,}", True
+    if isinstance(v, float):
+        return (f"{v:,.0f}" if abs(v) >= 1000 else f"{v:,.2f}".rstrip("0").rstrip(".")), True
+    return str(v), False
+
+
+def table_html(tab: Table) -> str:
+    frame = tab.frame
+    if frame is None or frame.empty and len(frame.columns) == 0:
+        return f'<p class="note">{html_lib.escape(t("meeting.none"))}</p>'
+    boxes = {t(k) for k in BOX_COLUMNS}
+    head = "".join(f"<th>{html_lib.escape(str(c))}</th>" for c in frame.columns)
+    body = []
+    for row in frame.itertuples(index=False):
+        cells = []
+        for col, v in zip(frame.columns, row, strict=True):
+            text, num = _fmt(v)
+            cls = ' class="box"' if col in boxes and not text else (' class="num"' if num else "")
+            cells.append(f"<td{cls}>{html_lib.escape(text)}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    if not body:
+        body.append(f'<tr><td colspan="{len(frame.columns)}">{html_lib.escape(t("meeting.none"))}</td></tr>')
+    return f'<table class="data"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+
+
+def render_html(pack: MeetingPack) -> str:
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html", "j2"]))
+    tpl = env.get_template("meeting_pack.html.j2")
+    sections = []
+    for s in pack.sections:
+        sections.append({
+            "key": s.key, "number": s.number, "title": s.title, "conclusion": s.conclusion,
+            "charts": [{"title": c.title,
+                        "uri": "data:image/svg+xml;base64," + base64.b64encode(c.svg.encode("utf-8")).decode("ascii")}
+                       for c in s.charts],
+            "tables": [{"title": tb.title, "note": tb.note, "html": _markup(table_html(tb))} for tb in s.tables],
+        })
+    label = month_label(pack.month)
+    footer = f"{t('meeting.pack_title')} {label}" + (f"　{t('common.synthetic_mark')}" if pack.synthetic else "")
+    return tpl.render(
+        css=pdf.print_css(landscape=False, footer_left=footer),
+        title=t("meeting.pack_title"), subtitle=t("meeting.cover_subtitle"), month_label=label,
+        cover_month=t("meeting.cover_month", month=label, as_of=to_wareki(pack.as_of)),
+        basis=t("meeting.cover_meeting_basis"), attendees_label=t("meeting.cover_attendees"),
+        attendees=pack.attendees, contents=t("meeting.contents"), sections=sections,
+        synthetic=pack.synthetic, synthetic_banner=t("common.synthetic_banner"),
+        synthetic_mark=t("common.synthetic_mark"), generated=t("meeting.generated", when=pack.generated_at),
+    )
+
+
+def _markup(text: str) -> Any:
+    from markupsafe import Markup
+
+    return Markup(text)  # noqa: S704 - built above with every cell escaped
+
+
+def write_pdf(html: str, path: Path) -> Path:
+    return pdf.html_to_pdf(html, path)
