@@ -205,12 +205,13 @@ def _read_header(path: Path, encoding: str, delimiter: str, file: str) -> list[s
     return [nfkc(h.lstrip("\ufeff")) for h in header]
 
 
-def _line_numbers(path: Path, encoding: str, delimiter: str, ncols: int) -> tuple[np.ndarray, list]:
-    """Exact record start lines (slow path: quoted newlines, blank lines or rows of the wrong width)."""
+def _line_numbers(path: Path, encoding: str, delimiter: str, ncols: int, file: str) -> tuple[np.ndarray, list]:
+    """Exact record start lines (slow path: quoted newlines, blank lines or rows of the wrong width).
+    A quote left open (which would swallow the rest of the file into one cell) refuses the file."""
     good: list[int] = []
     bad: list[tuple[int, str, int]] = []
     with open(path, encoding=encoding, newline="") as fh:
-        reader = csv.reader(fh, delimiter=delimiter)
+        reader = csv.reader(fh, delimiter=delimiter, strict=True)
         next(reader, None)
         while True:
             start = reader.line_num + 1
@@ -218,6 +219,9 @@ def _line_numbers(path: Path, encoding: str, delimiter: str, ncols: int) -> tupl
                 row = next(reader)
             except StopIteration:
                 break
+            except csv.Error as exc:
+                problem = f"{start}行目: 引用符（\"）の対応が取れていません（{exc}）"
+                raise _refuse("csv_parse", f"{file}: line {start}: {exc}", file=file, problem=problem) from exc
             if not row:
                 continue
             if len(row) == ncols:
@@ -293,7 +297,7 @@ def read_file(path: Path, spec: FileSpec, mapping: Mapping) -> RawFile:
     if not invalid and table.num_rows + 1 == lines_in_file:
         lines = np.arange(2, table.num_rows + 2, dtype=np.int64)
     else:
-        lines, bad_rows = _line_numbers(path, scan.encoding, mapping.delimiter, ncols)
+        lines, bad_rows = _line_numbers(path, scan.encoding, mapping.delimiter, ncols, file)
         if len(lines) != table.num_rows:  # should not happen; keep a usable numbering
             lines = np.arange(2, table.num_rows + 2, dtype=np.int64)
     return RawFile(file, path, scan.encoding, scan.sha256, headers, table, lines, bad_rows)

@@ -167,7 +167,7 @@ def quarantine_duplicates(result: TableResult) -> None:
     values = []
     for pos, group in zip(rows, first_pos[dup], strict=True):
         key = " / ".join(str(frame.iloc[pos][n]) for n in names)
-        reasons.append(t("ledger.reason.duplicate_key", key=key, first_line=first_line[int(group)]))
+        reasons.append(t("ledger.reason.duplicate_key", keys=key, first_line=first_line[int(group)]))
         values.append(key)
     result.quarantine(rows, "・".join(spec.key), reasons, values)
 
