@@ -15,6 +15,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from kokuho_nb.labels import t
@@ -38,7 +39,16 @@ class Domain:
 
 
 def load_domains() -> dict[str, Domain]:
-    """The declared case attributes and their domains."""
+    """The declared case attributes and their domains (cached while the file is unchanged)."""
+    return dict(_domains_of(id(load_yaml(DOMAINS_FILE))))
+
+
+@lru_cache(maxsize=8)
+def _domains_of(_key: int) -> tuple[tuple[str, Domain], ...]:
+    return tuple(_build_domains().items())
+
+
+def _build_domains() -> dict[str, Domain]:
     raw = load_yaml(DOMAINS_FILE)["attributes"]
     out: dict[str, Domain] = {}
     for name, spec in raw.items():

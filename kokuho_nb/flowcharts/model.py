@@ -10,6 +10,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -163,15 +164,31 @@ def parse(raw: Any, source: Path | None = None, text: str = "") -> Flowchart:
     )
 
 
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def load_file(path: str | Path) -> Flowchart:
-    """Read one flowchart file; :class:`UserError` (Japanese, with file and line) if it is not valid YAML."""
+    """Read one flowchart file; :class:`UserError` (Japanese, with file and line) if it is not valid YAML.
+
+    Parsed flowcharts are cached while the file is unchanged (treat the result as read-only).
+    """
     path = Path(path)
+    try:
+        st = path.stat()
+    except OSError as exc:
+        raise UserError(t("flowcharts.cannot_read", file=str(path)), str(exc)) from exc
+    return _load_file_cached(str(path.resolve()), st.st_mtime_ns, st.st_size)
+
+
+@lru_cache(maxsize=64)
+def _load_file_cached(name: str, mtime_ns: int, size: int) -> Flowchart:
+    path = Path(name)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise UserError(t("flowcharts.cannot_read", file=str(path)), str(exc)) from exc
     try:
-        raw = yaml.safe_load(text)
+        raw = yaml.load(text, Loader=_SafeLoader)  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else "?"
