@@ -163,7 +163,7 @@ def build_activity(
             Table("targets", t("meeting.s2.table_targets"), table,
                   t("meeting.s2.note_targets", start=year_start.isoformat(), end=year_end.isoformat(),
                     share=f"{share * 100:.1f}%", tol=f"{tol * 100:.0f}%")),
-            Table("trend", t("meeting.s2.table_trend"), pd.DataFrame(trend_rows)),
+            Table("trend", t("meeting.s2.table_trend"), pd.DataFrame(trend_rows), printed=False),
         ],
         charts=[Chart("bars", t("meeting.s2.chart_bars"), chart_bars),
                 Chart("trend", t("meeting.s2.chart_trend"), chart_trend)],

@@ -84,6 +84,7 @@ class Table:
     title: str
     frame: pd.DataFrame
     note: str = ""
+    printed: bool = True  # False: Excel only (long detail tables)
 
 
 @dataclass

@@ -64,7 +64,7 @@ def render_html(pack: MeetingPack) -> str:
             "charts": [{"title": c.title,
                         "uri": "data:image/svg+xml;base64," + base64.b64encode(c.svg.encode("utf-8")).decode("ascii")}
                        for c in s.charts],
-            "tables": [{"title": tb.title, "note": tb.note, "html": _markup(table_html(tb))} for tb in s.tables],
+            "tables": [{"title": tb.title, "note": tb.note, "html": _markup(table_html(tb))} for tb in s.tables if tb.printed],
         })
     label = month_label(pack.month)
     footer = f"{t('meeting.pack_title')} {label}" + (f"　{t('common.synthetic_mark')}" if pack.synthetic else "")
@@ -87,3 +87,20 @@ def _markup(text: str) -> Any:
 
 def write_pdf(html: str, path: Path) -> Path:
     return pdf.html_to_pdf(html, path)
+
+
+def fragment_html(pack: MeetingPack) -> str:
+    """The sections as an HTML fragment (for the notebook's own display; no cover)."""
+    parts = []
+    if pack.synthetic:
+        parts.append(f"<p><b>{html_lib.escape(t('common.synthetic_banner'))}</b></p>")
+    for s in pack.sections:
+        parts.append(f"<h2>{s.number}. {html_lib.escape(s.title)}</h2>")
+        parts.append(f"<p><b>{html_lib.escape(s.conclusion)}</b></p>")
+        for c in s.charts:
+            uri = "data:image/svg+xml;base64," + base64.b64encode(c.svg.encode("utf-8")).decode("ascii")
+            parts.append(f'<img alt="{html_lib.escape(c.title)}" src="{uri}" style="max-width:100%">')
+        for tb in s.tables:
+            if tb.printed:
+                parts.append(f"<h3>{html_lib.escape(tb.title)}</h3>" + table_html(tb))
+    return "\n".join(parts)

@@ -112,7 +112,7 @@ def progress_bars(
 ) -> str:
     """Horizontal bars of achievement (% of the annual target) with a marker at the pace line. SVG."""
     with plt.rc_context(RC):
-        fig, ax = _figure(0.9 + 0.32 * len(labels))
+        fig, ax = _figure(1.3 + 0.32 * len(labels))
         ys = list(range(len(labels)))[::-1]
         ax.barh(ys, achieved, color="#b0b0b0", edgecolor="#333333", hatch="///", height=0.6, label=achieved_label)
         ax.scatter(pace, ys, marker="|", s=250, color="#000000", linewidths=2, label=pace_label, zorder=3)
@@ -123,7 +123,7 @@ def progress_bars(
         ax.set_xlim(0, max(110.0, max(list(achieved) + list(pace) + [0]) * 1.1))
         ax.set_xlabel(xlabel)
         ax.set_title(title)
-        ax.legend(loc="lower right", frameon=False)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2, frameon=False)
         _apply_rc(ax)
         return to_svg(fig)
 

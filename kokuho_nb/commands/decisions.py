@@ -1,0 +1,35 @@
+"""``kokuho-nb decisions ingest FILE [--store DIR] [--json]``: store the meeting's decisions sheet."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from kokuho_nb.labels import t
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("decisions", help=t("meeting.command.help_decisions"))
+    sub = parser.add_subparsers(dest="decisions_command", metavar="SUBCOMMAND")
+    ingest = sub.add_parser("ingest", help=t("meeting.command.help_ingest"))
+    ingest.add_argument("file", help="月例会議資料の Excel（決定事項シートを記入したもの）")
+    ingest.add_argument("--store", help="ケースストアのフォルダ")
+    ingest.add_argument("--json", action="store_true", help="結果を JSON で出力")
+    ingest.set_defaults(func=run_ingest)
+    parser.set_defaults(func=lambda args: (parser.print_help(), 2)[1])
+
+
+def run_ingest(args: argparse.Namespace) -> int:
+    from kokuho_nb.meeting.decisions import ingest_decisions
+
+    report = ingest_decisions(args.file, args.store)
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
+    else:
+        print(report.message())
+        for e in report.errors:
+            print(e["message"], file=sys.stderr)
+        if report.errors:
+            print(t("meeting.decisions.rejected_kept"), file=sys.stderr)
+    return 0 if report.ok else 1
