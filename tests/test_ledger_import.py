@@ -113,6 +113,9 @@ def test_each_encoding_gives_the_same_tables(tmp_path: Path, encoding: str) -> N
     ledger_dir = make_ledger(tmp_path, encoding=encoding)
     report = import_ledger(ledger_dir, tmp_path / "store", as_of="2025-05-31")
     assert report.quarantine == []
+    manifest = json.loads((snapshots_dir(tmp_path / "store") / report.snapshot_id / "manifest.json").read_text())
+    assert manifest["files"]["世帯.csv"]["encoding"] == {"utf-8": "utf-8", "utf-8-sig": "utf-8-sig", "cp932": "cp932",
+                                                         "shift_jis": "cp932"}[encoding]
     got = load_snapshot(tmp_path / "store")
     import_ledger(FIXTURE, tmp_path / "ref", as_of="2025-05-31")
     ref = load_snapshot(tmp_path / "ref")

@@ -175,9 +175,16 @@ def _scan(path: Path, file: str, forced: str | None) -> _Scan:
             chosen = enc
     if chosen is None:
         raise _refuse("encoding", f"{file}: neither UTF-8 nor CP932", file=file, position=f"{failed_at:,}")
+    if chosen == "utf-8-sig" and not _starts_with_bom(path):
+        chosen = "utf-8"
     stripped = tail.rstrip(b"\r\n")
     trailing = tail[len(stripped):].count(b"\n")
     return _Scan(chosen, digest.hexdigest(), newlines, trailing, size)
+
+
+def _starts_with_bom(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        return fh.read(3) == codecs.BOM_UTF8
 
 
 def _decodes(path: Path, encoding: str) -> bool:
@@ -275,7 +282,7 @@ def read_file(path: Path, spec: FileSpec, mapping: Mapping) -> RawFile:
         table = pacsv.read_csv(
             path,
             read_options=pacsv.ReadOptions(
-                column_names=names, skip_rows=1, encoding=scan.encoding.replace("utf-8-sig", "utf8"),
+                column_names=names, skip_rows=1, encoding="utf8" if scan.encoding.startswith("utf-8") else scan.encoding,
                 block_size=1 << 24,
             ),
             parse_options=pacsv.ParseOptions(
