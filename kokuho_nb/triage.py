@@ -291,6 +291,20 @@ def _plain_bool(s: pd.Series) -> np.ndarray:
     return s.astype("boolean").fillna(False).to_numpy(dtype=bool)
 
 
+@lru_cache(maxsize=256)
+def _compile(expr: str) -> Any:
+    return compile(expr.replace("@", ""), f"<triage: {expr}>", "eval")
+
+
+def _eval(expr: str, columns: dict[str, Any], thresholds: dict[str, Any], n: int) -> np.ndarray:
+    """Evaluate a rule expression (pandas-query syntax: & | ~, comparisons, ``@threshold``) on numpy columns.
+
+    Expressions come from the parameters folder (trusted configuration); no builtins are available to them.
+    """
+    result = eval(_compile(expr), {"__builtins__": {}}, {**thresholds, **columns})  # noqa: S307
+    return np.broadcast_to(np.asarray(result, dtype=bool), (n,)).copy()
+
+
 def evaluate(frame: pd.DataFrame, as_of: dt.date, *, thresholds: dict[str, Any] | None = None) -> pd.DataFrame:
     """Apply flags, rules and the priority formula to ``frame`` (case-view columns + history features).
 
@@ -309,15 +323,16 @@ def evaluate(frame: pd.DataFrame, as_of: dt.date, *, thresholds: dict[str, Any] 
             env[col] = _plain_bool(env[col])
     env["total_arrears"] = env["total_arrears"].fillna(0).astype("int64")
     env["income_class"] = env["income_class"].astype(object).fillna("")
+    ns: dict[str, Any] = {col: env[col].to_numpy() for col in env.columns}
     for name, expr in spec["flags"].items():
-        env[name] = np.asarray(env.eval(expr, local_dict=th, engine="python"), dtype=bool)
+        env[name] = ns[name] = _eval(expr, ns, th, len(env))
 
     active = rules(as_of)
     n = len(env)
     eligible = env["total_arrears"].to_numpy() > 0
     masks = np.zeros((n, len(active)), dtype=bool)
     for j, rule in enumerate(active):
-        masks[:, j] = np.asarray(env.eval(rule.when, local_dict=th, engine="python"), dtype=bool) & eligible
+        masks[:, j] = _eval(rule.when, ns, th, n) & eligible
     listable = np.array([r.listable for r in active], dtype=bool)
     lmask = masks[:, listable]
     lrules = [r for r in active if r.listable]
@@ -350,7 +365,7 @@ def evaluate(frame: pd.DataFrame, as_of: dt.date, *, thresholds: dict[str, Any] 
     # 執行停止: the 15条の7 ground proposed (first matching ground)
     ground = pd.Series(pd.NA, index=env.index, dtype="Int64")
     for g in reversed(spec["suspension_grounds"]):
-        hit = np.asarray(env.eval(g["when"], local_dict=th, engine="python"), dtype=bool)
+        hit = _eval(g["when"], ns, th, n)
         ground = ground.mask(hit, int(g["ground"]))
     is_susp = out["reasons"].str.contains("SUSPENSION_CANDIDATE", regex=False)
     out["suspension_ground"] = ground.where(is_susp, pd.NA).astype("Int64")

@@ -1,0 +1,309 @@
+"""The officer's target-list workbook (openpyxl): prints on A4 landscape, takes the month-end results.
+
+Layout of sheet ``ターゲットリスト``: title (row 1), instructions and 模擬データ (row 2), headers (row 3, repeated on
+every printed page), one case per row from row 4. Column A holds the hidden key ``month|list|revision|household``
+used to read the returns back; the result columns (対応日, 手段, 結果, 約束金額, 約束日, メモ) are the only
+unlocked cells and carry drop-down / date / whole-number validation. A hidden sheet ``管理情報`` records the
+month, list, revision and owner.
+
+The bytes are deterministic: workbook properties carry the issue time recorded in the DB, and the zip entries
+get a fixed timestamp, so regenerating an issued list gives an identical file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.writer.excel import ExcelWriter
+
+from kokuho_nb.labels import t, table
+from kokuho_nb.params import load_yaml
+from kokuho_nb.targets import months
+
+SHEET = "ターゲットリスト"
+META_SHEET = "管理情報"
+HEADER_ROW = 3
+FIRST_ROW = 4
+FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+#: (key in i18n targets.workbook.columns, payload field or None for a result column, number format)
+SHOWN = [
+    ("no", None, None), ("household_id", "household_id", "@"), ("name_kana", "name_kana", None),
+    ("area", "area", None), ("stage", "stage", None), ("total_arrears", "total_arrears", "#,##0"),
+    ("carried_unpaid", "carried_unpaid", "#,##0"), ("oldest_due_date", "oldest_due_date", "yyyy/mm/dd"),
+    ("nearest_limitation", "nearest_limitation", "yyyy/mm/dd"), ("phone", "has_phone", None),
+    ("language", "language", None), ("reasons", "reasons", None), ("next_action", "next_action", None),
+    ("planned", "planned_method", None), ("priority", "priority", "0.0"), ("prio_amount", "prio_amount", "0.0"),
+    ("prio_ability", "prio_ability", "0.0"), ("prio_urgency", "prio_urgency", "0.0"),
+    ("prio_no_contact", "prio_no_contact", "0.0"), ("prio_rule", "prio_rule", "0.0"),
+]
+RESULT_COLUMNS = ["contact_date", "method", "result", "promised_amount", "promised_date", "memo"]
+WRAP_WIDTH = {"name_kana": 14, "reasons": 30, "next_action": 28, "memo": 22}
+LINE_HEIGHT = 13.0
+
+
+@dataclass(frozen=True)
+class ListMeta:
+    month: str
+    list_code: str
+    revision: int
+    kind: str
+    owner_code: str | None
+    owner_name: str | None
+    issued_at: str
+    synthetic: bool
+
+
+def contact_codes() -> dict[str, list[str]]:
+    """手段 and 結果 codes from the ledger contract (parameters/ledger/standard.yaml, 折衝記録.csv)."""
+    cols = load_yaml("ledger/standard.yaml")["files"]["折衝記録.csv"]["columns"]
+    return {"method": list(cols["手段"]["codes"]), "result": list(cols["結果"]["codes"])}
+
+
+def column_letters() -> dict[str, str]:
+    """Column letter of each shown / result column key (A is the hidden key column)."""
+    keys = [k for k, _, _ in SHOWN] + RESULT_COLUMNS
+    return {"key": "A", **{k: get_column_letter(i + 2) for i, k in enumerate(keys)}}
+
+
+def owner_label(meta: ListMeta) -> tuple[str, str]:
+    """(name, code) shown in the title and header."""
+    if meta.kind == "officer":
+        return meta.owner_name or "", meta.owner_code or meta.list_code
+    queue = {"specialist": "specialist"}.get(meta.kind, meta.kind)
+    return t(f"targets.queues.{queue}"), meta.list_code
+
+
+def reasons_text(item: dict[str, Any]) -> str:
+    parts = []
+    for code in (item.get("reasons") or "").split(";"):
+        if code:
+            parts.append(t(f"targets.reasons.{code}"))
+    if item.get("meeting_decision"):
+        parts.insert(0, f"会議決定：{item['meeting_decision']}")
+    return "／".join(parts)
+
+
+def action_text(item: dict[str, Any]) -> str:
+    action = item.get("next_action") or ""
+    parts = [t(f"targets.actions.{action}")] if action else []
+    if item.get("suspension_ground"):
+        parts.append(t("targets.suspension_ground", ground=item["suspension_ground"]))
+    if item.get("inquiry_mode") and action == "INQUIRY":
+        parts.append(t("targets.inquiry_mode", mode=item["inquiry_mode"]))
+    if item.get("leaflet_language"):
+        parts.append(t("targets.leaflet", language=item["leaflet_language"]))
+    if item.get("immigration_link"):
+        parts.append(t("targets.immigration", link=item["immigration_link"]))
+    return "／".join(parts)
+
+
+def _width(text: Any) -> int:
+    s = "" if text is None else str(text)
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in s)
+
+
+def _cell_value(field: str | None, item: dict[str, Any]) -> Any:
+    if field is None:
+        return None
+    v = item.get(field)
+    if v is None:
+        return None
+    if field in ("oldest_due_date", "nearest_limitation"):
+        return dt.date.fromisoformat(str(v))
+    if field == "has_phone":
+        return "有" if v else "無"
+    if field == "reasons":
+        return reasons_text(item)
+    if field == "next_action":
+        return action_text(item)
+    return v
+
+
+def build_workbook(meta: ListMeta, items: pd.DataFrame) -> Workbook:
+    """The workbook for one issued list (``items`` from :func:`kokuho_nb.targets.lists.load_items`)."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = SHEET
+    name, code = owner_label(meta)
+    label = months.month_label(meta.month)
+    synthetic = t("common.synthetic_banner") if meta.synthetic else ""
+    letters = column_letters()
+    heads = table("targets.workbook.columns")
+    keys = ["key"] + [k for k, _, _ in SHOWN] + RESULT_COLUMNS
+    last_col = get_column_letter(len(keys))
+
+    bold = Font(bold=True)
+    ws["B1"] = t("targets.workbook.title", month_label=label, name=name, code=code)
+    ws["B1"].font = Font(bold=True, size=14)
+    ws["B2"] = t("targets.workbook.note")
+    if synthetic:
+        ws[f"{letters['contact_date']}1"] = synthetic
+        ws[f"{letters['contact_date']}1"].font = Font(bold=True, color="C00000", size=12)
+    thin = Side(style="thin", color="808080")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    head_fill = PatternFill("solid", fgColor="DDEBF7")
+    input_fill = PatternFill("solid", fgColor="FFF2CC")
+    for i, key in enumerate(keys):
+        cell = ws.cell(row=HEADER_ROW, column=i + 1, value=heads[key])
+        cell.font = bold
+        cell.fill = input_fill if key in RESULT_COLUMNS else head_fill
+        cell.border = border
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+
+    widths = {key: _width(heads[key]) for key in keys}
+    records = items.to_dict("records")
+    for n, item in enumerate(records):
+        r = FIRST_ROW + n
+        lines = 1
+        ws.cell(row=r, column=1, value=f"{meta.month}|{meta.list_code}|{meta.revision}|{item['household_id']}")
+        for j, (key, field, fmt) in enumerate(SHOWN):
+            v = n + 1 if key == "no" else _cell_value(field, item)
+            cell = ws.cell(row=r, column=j + 2, value=v)
+            cell.border = border
+            if fmt:
+                cell.number_format = fmt
+            if key in WRAP_WIDTH:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+                lines = max(lines, -(-_width(v) // (WRAP_WIDTH[key] - 1)))
+            else:
+                cell.alignment = Alignment(vertical="top")
+            w = 10 if isinstance(v, dt.date) else _width(f"{v:,}" if isinstance(v, int) and fmt == "#,##0" else v)
+            widths[key] = max(widths[key], w)
+        ws.row_dimensions[r].height = LINE_HEIGHT * min(max(lines, 2), 4) + 2
+        for key in RESULT_COLUMNS:
+            cell = ws[f"{letters[key]}{r}"]
+            cell.fill = input_fill
+            cell.border = border
+            cell.protection = Protection(locked=False)
+            if key in ("contact_date", "promised_date"):
+                cell.number_format = "yyyy/mm/dd"
+            elif key == "promised_amount":
+                cell.number_format = "#,##0"
+    end_row = FIRST_ROW + max(len(records), 1) - 1
+
+    for key in keys:
+        col = letters[key]
+        if key in WRAP_WIDTH:
+            width = WRAP_WIDTH[key]
+        elif key in ("contact_date", "promised_date"):
+            width = 11
+        elif key in ("method", "result", "promised_amount"):
+            width = 10
+        elif key.startswith("prio_"):
+            width = max(widths[key], 4) + 1
+        else:
+            width = min(max(widths[key], 4) + 2, 24)
+        ws.column_dimensions[col].width = width
+    ws.column_dimensions["A"].hidden = True
+
+    # drop-downs and checks on the result columns
+    codes = contact_codes()
+    start, end = months.month_start(meta.month), months.month_end(meta.month)
+    rng = lambda key: f"{letters[key]}{FIRST_ROW}:{letters[key]}{end_row}"  # noqa: E731
+    dv_method = DataValidation(type="list", formula1='"' + ",".join(codes["method"]) + '"', allow_blank=True,
+                               showErrorMessage=True, errorTitle="手段", error="一覧から選んでください。")
+    dv_result = DataValidation(type="list", formula1='"' + ",".join(codes["result"]) + '"', allow_blank=True,
+                               showErrorMessage=True, errorTitle="結果", error="一覧から選んでください。")
+    dv_date = DataValidation(type="date", operator="between", formula1=f"DATE({start.year},{start.month},{start.day})",
+                             formula2=f"DATE({end.year},{end.month},{end.day})", allow_blank=True,
+                             showErrorMessage=True, errorTitle="対応日",
+                             error=f"{start:%Y/%m/%d}～{end:%Y/%m/%d} の日付を入力してください。")
+    dv_pdate = DataValidation(type="date", operator="greaterThanOrEqual",
+                              formula1=f"DATE({start.year},{start.month},{start.day})", allow_blank=True,
+                              showErrorMessage=True, errorTitle="約束日", error="対応月以降の日付を入力してください。")
+    dv_amount = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
+                               showErrorMessage=True, errorTitle="約束金額", error="0以上の整数（円）を入力してください。")
+    for dv, key in ((dv_method, "method"), (dv_result, "result"), (dv_date, "contact_date"),
+                    (dv_pdate, "promised_date"), (dv_amount, "promised_amount")):
+        dv.add(rng(key))
+        ws.add_data_validation(dv)
+
+    # print set-up: A4 landscape, fit to width, header row on every page, header/footer
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.75
+    ws.page_margins.header = ws.page_margins.footer = 0.3
+    ws.row_dimensions[HEADER_ROW].height = LINE_HEIGHT * 2 + 2
+    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    ws.print_area = f"B1:{last_col}{end_row}"
+    ws.freeze_panes = f"E{FIRST_ROW}"
+    ws.auto_filter.ref = f"B{HEADER_ROW}:{last_col}{end_row}"
+    ws.oddHeader.left.text = t("targets.workbook.header_left", month_label=label, name=name, code=code)
+    ws.oddHeader.right.text = synthetic
+    ws.oddFooter.center.text = t("targets.workbook.footer_center")
+    ws.oddFooter.left.text = t("targets.workbook.footer_left", issued=meta.issued_at[:10], revision=meta.revision)
+    ws.oddFooter.right.text = synthetic
+    ws.protection.sheet = True
+    ws.protection.autoFilter = False
+    ws.protection.sort = False
+    ws.protection.formatColumns = False
+    ws.protection.formatRows = False
+
+    meta_ws = wb.create_sheet(META_SHEET)
+    for i, (k, v) in enumerate((
+        ("month", meta.month), ("list_code", meta.list_code), ("revision", meta.revision), ("kind", meta.kind),
+        ("owner_code", meta.owner_code or ""), ("owner_name", meta.owner_name or ""),
+        ("issued_at", meta.issued_at), ("synthetic", "1" if meta.synthetic else "0"), ("n_items", len(records)),
+    ), start=1):
+        meta_ws.cell(row=i, column=1, value=k)
+        meta_ws.cell(row=i, column=2, value=v)
+    meta_ws.sheet_state = "hidden"
+    meta_ws.protection.sheet = True
+
+    fixed = dt.datetime.fromisoformat(meta.issued_at.replace("Z", "+00:00")).replace(tzinfo=None)
+    wb.properties.creator = "kokuho-nb"
+    wb.properties.lastModifiedBy = "kokuho-nb"
+    wb.properties.title = t("targets.workbook.title", month_label=label, name=name, code=code)
+    wb.properties.created = fixed
+    wb.properties.modified = fixed
+    if meta.synthetic:
+        wb.properties.keywords = t("common.synthetic_mark")
+    return wb
+
+
+def workbook_bytes(wb: Workbook) -> bytes:
+    """Serialise with fixed zip timestamps (openpyxl's ``save`` stamps the current time)."""
+    raw = io.BytesIO()
+    with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        ExcelWriter(wb, archive).write_data()
+    out = io.BytesIO()
+    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=FIXED_ZIP_TIME)
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o600 << 16
+            dst.writestr(fixed, src.read(info.filename))
+    return out.getvalue()
+
+
+def file_name(month: str, list_code: str) -> str:
+    return f"target_list_{month}_{list_code}.xlsx"
+
+
+def write_workbook(meta: ListMeta, items: pd.DataFrame, out_dir: str | Path) -> Path:
+    """Write the list's workbook into ``out_dir`` (file name carries the list / officer code)."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / file_name(meta.month, meta.list_code)
+    data = workbook_bytes(build_workbook(meta, items))
+    tmp = path.with_suffix(".xlsx.tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+    return path
