@@ -154,6 +154,6 @@ def build_followup(
             cols[0]: hh, cols[1]: r.decision_type, cols[2]: owner,
             cols[3]: int(then.get(hh, 0)), cols[4]: int(now.get(hh, 0)), cols[5]: int(paid.get(hh, 0)),
             cols[6]: int(ncont.get(hh, 0)), cols[7]: disp.get(hh, ""),
-            cols[8]: t("meeting.yes") if hh in listed else t("meeting.no"), cols[9]: r.note or "",
+            cols[8]: t("meeting.listed") if hh in listed else t("meeting.not_listed"), cols[9]: r.note or "",
         })
     return pd.DataFrame(rows, columns=cols)
