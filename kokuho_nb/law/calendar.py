@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import calendar as _cal
 import datetime as dt
+from collections.abc import Callable
 from functools import lru_cache
 
 import jpholiday
 import numpy as np
 import pandas as pd
 
-from kokuho_nb.params import parameter, parameters_dir
+from kokuho_nb.law._params import lp as parameter
+from kokuho_nb.params import parameters_dir
 
 ONE_DAY = dt.timedelta(days=1)
 
@@ -115,29 +117,30 @@ def period_end(start: dt.date, *, months: int = 0, years: int = 0) -> dt.date:
 
 
 def add_months_minpo_vec(starts: pd.Series | np.ndarray, months: int) -> pd.Series:
-    """Vectorised :func:`add_months_minpo` over a datetime64 series (NaT stays NaT)."""
-    s = pd.Series(pd.to_datetime(starts)).reset_index(drop=True)
-    valid = s.notna().to_numpy()
-    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
-    if not valid.any():
-        return out
-    v = s[valid]
-    total = v.dt.year.to_numpy() * 12 + (v.dt.month.to_numpy() - 1) + months
-    year, month0 = np.divmod(total, 12)
-    month = month0 + 1
-    first = pd.to_datetime(pd.DataFrame({"year": year, "month": month, "day": 1}))
-    last = (first + pd.offsets.MonthEnd(0)).dt.day.to_numpy()
-    day = v.dt.day.to_numpy()
-    beyond = day > last
-    corr = pd.to_datetime(pd.DataFrame({"year": year, "month": month, "day": np.minimum(day, last)}))
-    res = np.where(beyond, corr.to_numpy(), (corr - pd.Timedelta(days=1)).to_numpy())
-    out.loc[valid] = res
-    return out
+    """Vectorised :func:`add_months_minpo` over datetime64 values (NaT stays NaT); a RangeIndex Series."""
+    a = np.asarray(starts, dtype="datetime64[ns]")
+    nat = np.isnat(a)
+    d = a.astype("datetime64[D]")
+    m = d.astype("datetime64[M]")
+    day = (d - m.astype("datetime64[D]")).astype(np.int64) + 1
+    tm = m + np.timedelta64(months, "M")
+    first = tm.astype("datetime64[D]")
+    dim = ((tm + np.timedelta64(1, "M")).astype("datetime64[D]") - first).astype(np.int64)
+    corr = first + (np.minimum(day, dim) - 1).astype("timedelta64[D]")
+    res = np.where(day > dim, corr, corr - np.timedelta64(1, "D")).astype("datetime64[ns]")
+    res[nat] = np.datetime64("NaT")
+    return pd.Series(res)
+
+
+def _map_unique(values: pd.Series | np.ndarray, func: Callable[[dt.date], dt.date]) -> np.ndarray:
+    a = np.asarray(values, dtype="datetime64[ns]")
+    uniq, inv = np.unique(a, return_inverse=True)
+    mapped = np.array([np.datetime64("NaT") if np.isnat(u) else np.datetime64(func(u.astype("datetime64[D]").item()))
+                       for u in uniq], dtype="datetime64[ns]")
+    return mapped[inv.reshape(-1)] if len(a) else a
 
 
 def shift_due_dates_vec(dues: pd.Series) -> pd.Series:
-    """Vectorised :func:`shift_due_date` (one scalar computation per distinct date)."""
-    d = pd.to_datetime(dues)
-    uniq = d.dropna().unique()
-    mapping = {pd.Timestamp(u): pd.Timestamp(shift_due_date(pd.Timestamp(u).date())) for u in uniq}
-    return d.map(mapping).astype("datetime64[ns]")
+    """Vectorised :func:`shift_due_date` (one scalar computation per distinct date), same index."""
+    idx = dues.index if isinstance(dues, pd.Series) else None
+    return pd.Series(_map_unique(dues, shift_due_date), index=idx)

@@ -27,8 +27,9 @@ from typing import Any
 from kokuho_nb.era import fiscal_year_label, to_wareki
 from kokuho_nb.errors import UserError
 from kokuho_nb.labels import t
+from kokuho_nb.law._params import lp as parameter
 from kokuho_nb.law.calendar import add_months_minpo, closed_day_reason, shift_due_date
-from kokuho_nb.params import parameter, parameters_dir
+from kokuho_nb.params import parameters_dir
 
 KINDS = ("premium", "tax")
 ONE_DAY = dt.timedelta(days=1)
