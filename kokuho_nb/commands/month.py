@@ -1,0 +1,40 @@
+"""``kokuho-nb month run YYYY-MM [--store DIR] [--out DIR] [--officer CODE] [--reissue]``: the month's lists."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from kokuho_nb.labels import t
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("month", help="月次ターゲットリストの作成")
+    sub = parser.add_subparsers(dest="month_command", metavar="SUBCOMMAND")
+    run = sub.add_parser("run", help="その月のターゲットリスト（担当者別・納付案内センター・専門員）を出力")
+    run.add_argument("month", help="対象月（YYYY-MM）")
+    run.add_argument("--store", help="ケースストアのフォルダ")
+    run.add_argument("--out", help="出力先（既定 outputs/）。リストは <out>/YYYY-MM/ に作成")
+    run.add_argument("--officer", help="この担当者コードのリストだけを出力（カンマ区切り可）")
+    run.add_argument("--reissue", action="store_true", help="発行済みの月を再計算して新しい版を発行")
+    run.add_argument("--processes", type=int, help="同時に実行するノートブック数（既定: コア数）")
+    run.add_argument("--timeout", type=float, help="ノートブック1回の制限時間（秒）")
+    run.add_argument("--json", action="store_true", help="結果を JSON で出力")
+    run.set_defaults(func=run_command)
+    parser.set_defaults(func=lambda args: (parser.print_help(), 2)[1])
+
+
+def run_command(args: argparse.Namespace) -> int:
+    from kokuho_nb.targets.month import run_month
+
+    result = run_month(args.store, args.month, args.out, officer=args.officer, reissue=args.reissue,
+                       processes=args.processes, timeout=args.timeout)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=1))
+    else:
+        print(result["issue"])
+        print(result["run_message"])
+        print(t("targets.month.outputs", path=result["out_dir"]))
+    if not result["ok"]:
+        return 1
+    return 0
