@@ -329,7 +329,11 @@ def _pool_context() -> mp.context.BaseContext:
     already imported); ``forkserver`` when the caller runs threads (a Voilà kernel), where forking is unsafe."""
     if threading.active_count() == 1 and "fork" in mp.get_all_start_methods():
         return mp.get_context("fork")
-    return mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn")
+    if "forkserver" not in mp.get_all_start_methods():
+        return mp.get_context("spawn")
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(["kokuho_nb.runner", "papermill", "nbclient", "nbconvert"])  # imported once
+    return ctx
 
 
 def run_jobs_or_raise(jobs: Sequence[Job], processes: int | None = None,

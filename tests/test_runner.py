@@ -113,3 +113,16 @@ def test_notebooks_resolve_from_the_repository() -> None:
 def test_kernel_start_cost_is_measured() -> None:
     cost = runner.kernel_start_cost(repeat=1)
     assert 0 < cost < 120
+
+
+def test_run_many_from_a_thread_as_in_a_voila_kernel(notebooks: dict[str, Path], tmp_path: Path) -> None:
+    """A caller running threads can't fork safely: the pool then uses a fork server and still works."""
+    import threading
+
+    box: dict[str, runner.RunSummary] = {}
+    thread = threading.Thread(target=lambda: box.update(
+        summary=run_many([Job(str(notebooks["echo"]), {"name": "t"}, tmp_path)], processes=2, timeout=120)))
+    thread.start()
+    thread.join()
+    assert box["summary"].ok, box["summary"].message()
+    assert (tmp_path / "written.txt").read_text(encoding="utf-8") == "t:1"
