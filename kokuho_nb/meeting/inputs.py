@@ -58,12 +58,18 @@ def is_synthetic(ledger: Any, store: Path | None) -> bool:
             manifest = read_manifest(store, ledger.snapshot_id)
         except Exception:  # noqa: BLE001 - a missing manifest just means "not known to be synthetic"
             manifest = {}
-        if manifest.get("synthetic") or "synth" in str(manifest.get("source", "")).lower():
+        if manifest.get("synthetic") or _marked(manifest.get("source")):
             return True
         report = manifest.get("report") or {}
         if isinstance(report, dict) and report.get("synthetic"):
             return True
-    return "synth" in str(getattr(ledger, "source", "") or "").lower()
+    return _marked(getattr(ledger, "source", None))
+
+
+def _marked(source: object) -> bool:
+    """A source path or name that says synthetic (same words as the target lists use)."""
+    text = str(source or "").lower()
+    return any(word in text for word in ("synth", "模擬", "demo"))
 
 
 def merge_contacts(ledger_contacts: pd.DataFrame, returns: pd.DataFrame | None) -> pd.DataFrame:
@@ -95,15 +101,16 @@ def gather(month: str, store: str | Path | None, *, synthetic: bool | None = Non
     cases = case_view(ledger, as_of)
     prev_cases = case_view(ledger, prev_as_of, with_law=False)
 
-    returns_fn = _optional("kokuho_nb.targets", "returns_as_contacts")
-    returns = returns_fn(store_path, until=as_of) if returns_fn else None
+    returns_fn = _optional("kokuho_nb.targets.db", "accepted_contacts")
+    returns = returns_fn(store_path, until=as_of.isoformat()) if returns_fn else None
     contacts = merge_contacts(ledger.contacts, returns)
     contacts = contacts[contacts["date"] <= pd.Timestamp(as_of)]
 
-    issued_fn = _optional("kokuho_nb.targets", "issued_lists")
+    issued_fn = _optional("kokuho_nb.targets.db", "issued_items")
     issued = issued_fn(store_path, month) if issued_fn else None
     if issued is None:
-        issued = pd.DataFrame(columns=["household_id", "officer_code", "list_kind"])
+        issued = pd.DataFrame(columns=["household_id", "owner_code", "kind"])
+    issued = issued.rename(columns={"owner_code": "officer_code", "kind": "list_kind"})
     ys, ye = activity_year(as_of)
 
     rate_fn = _optional("kokuho_nb.training.records", "completion_rate")

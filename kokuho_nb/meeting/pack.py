@@ -84,9 +84,10 @@ def activity_events(inp: MeetingInputs) -> tuple[pd.DataFrame, dict[str, tuple[f
     cfg = meeting_config()["centre_activity"]
     staff_codes = set(led.staff.loc[led.staff["role"].isin(OFFICER_ROLES), "officer_code"])
     c = inp.contacts
-    centre = c[~c["officer_code"].isin(staff_codes)] if cfg["rule"] == "not_staff" else c
-    for key, method in cfg["methods"].items():
-        sel = centre[centre["method"] == method]
+    by_centre = ~c["officer_code"].isin(staff_codes) | c["memo"].fillna("").astype(str).str.contains(
+        str(cfg["memo_marker"]), regex=False)
+    for key, rule in cfg["methods"].items():
+        sel = c[(c["method"] == rule["method"]) & (by_centre | bool(rule["all"]))]
         frames.append(pd.DataFrame({"date": sel["date"], "target": key}))
     disp = led.dispositions
     for kind, key in (("差押", "seizures"), ("執行停止", "suspensions")):
@@ -134,7 +135,7 @@ def build_sections(inp: MeetingInputs) -> tuple[list[Section], list[dict[str, An
     caseload = inp.cases[(inp.cases["total_arrears"] > 0)][["household_id", "officer_code"]]
     officer_lists = inp.issued
     if "list_kind" in officer_lists and len(officer_lists):
-        officer_lists = officer_lists[officer_lists["list_kind"].isin(["officer", "徴収吏員"])]
+        officer_lists = officer_lists[officer_lists["list_kind"] == "officer"]
     sec3 = s3.build_officers(led.staff, caseload, officer_lists, inp.contacts, led.payments, led.dispositions,
                              as_of=inp.as_of, month_start=inp.month_start, year_start=inp.year_start,
                              visit_pace_pct=visit_target * share, visit_target_pct=visit_target)
