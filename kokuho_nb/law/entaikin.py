@@ -47,6 +47,7 @@ class Period:
     rate: Fraction
     base: int
     amount: Fraction
+    unpaid: int = 0  # the unpaid amount before rounding to the base unit
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -58,6 +59,7 @@ class Period:
             "rate": float(self.rate),
             "rate_percent": _percent(self.rate),
             "base": self.base,
+            "unpaid": self.unpaid,
             "amount": float(self.amount),
             "amount_exact": f"{self.amount.numerator}/{self.amount.denominator}",
         }
@@ -81,6 +83,7 @@ class EntaikinResult:
     suspended_days: int = 0
     exact: Fraction = Fraction(0)
     total: int = 0
+    days_per_year: int = 365
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -263,7 +266,7 @@ def compute(
     r = rules(kind, max(until, due_shifted))
     result = EntaikinResult(
         amount=amount, kind=kind, due=due, due_shifted=due_shifted, until=until, fiscal_year=fy,
-        charged=True, payments=pays,
+        charged=True, payments=pays, days_per_year=r.days_per_year,
     )
     if due_shifted != due:
         result.notes.append(
@@ -322,12 +325,12 @@ def compute(
         prev = periods[-1] if periods else None
         if (
             prev is not None and prev.end + ONE_DAY == a and prev.rate_kind == rate_kind
-            and prev.year == a.year and prev.base == base
+            and prev.year == a.year and prev.base == base and prev.unpaid == remaining
         ):
             periods[-1] = Period(prev.start, last, prev.days + days, prev.year, rate_kind, rate, base,
-                                 prev.amount + exact)
+                                 prev.amount + exact, remaining)
         else:
-            periods.append(Period(a, last, days, a.year, rate_kind, rate, base, exact))
+            periods.append(Period(a, last, days, a.year, rate_kind, rate, base, exact, remaining))
     result.periods = periods
     result.exact = sum((p.amount for p in periods), Fraction(0))
     result.total = round_total(result.exact, r)
