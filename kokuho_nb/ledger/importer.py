@@ -33,8 +33,10 @@ from kokuho_nb.ledger.report import ImportReport, file_counts
 from kokuho_nb.ledger.schema import standard_files
 from kokuho_nb.ledger.validate import (
     TableResult,
+    household_codes,
     quarantine_duplicates,
     quarantine_unknown_refs,
+    ref_codes,
     validate_file,
 )
 from kokuho_nb.store import snapshots
@@ -89,32 +91,29 @@ def _read_all(path: Path, mapping: Mapping, progress: bool) -> tuple[str, dict[s
     return str(Path(path).resolve()), results
 
 
-def _key_index(frame: pd.DataFrame, names: list[str]) -> pd.Index:
-    if len(names) == 1:
-        return pd.Index(frame[names[0]])
-    return pd.MultiIndex.from_frame(frame[names])
-
-
 def _cross_checks(results: dict[str, TableResult]) -> None:
     for r in results.values():
         quarantine_duplicates(r)
     households = results["世帯.csv"]
-    hh_ok = pd.Index(households.frame.loc[~households.bad, "household_id"].dropna())
-    hh_bad = pd.Index(households.frame.loc[households.bad, "household_id"].dropna())
+    hh_index = pd.Index(pd.unique(households.frame["household_id"].dropna().to_numpy()))
+    codes = {f: household_codes(r.frame, hh_index) for f, r in results.items() if "household_id" in r.frame}
+    hh = codes["世帯.csv"]
+    hh_ok, hh_bad = hh[~households.bad], hh[households.bad]
     unknown_hh = t("ledger.reason.unknown_household")
     quarantined_hh = t("ledger.reason.quarantined_household")
-    for r in results.values():
+    for f, r in results.items():
         if r.spec.household_ref:
-            quarantine_unknown_refs(r, r.spec.household_ref, ["household_id"], hh_ok, hh_bad, unknown_hh,
-                                    quarantined_hh)
+            quarantine_unknown_refs(r, r.spec.household_ref, ["household_id"], codes[f], hh_ok, hh_bad,
+                                    unknown_hh, quarantined_hh)
     charges = results["調定.csv"]
-    key_names = [charges.spec.column(h).name for h in charges.spec.key]
-    ch_ok = _key_index(charges.frame.loc[~charges.bad], key_names)
-    ch_bad = _key_index(charges.frame.loc[charges.bad].dropna(subset=["household_id"]), key_names)
-    for r in results.values():
+    names = [charges.spec.column(h).name for h in charges.spec.key]
+    ch = ref_codes(charges.frame, codes["調定.csv"], names)
+    ch_ok, ch_bad = ch[~charges.bad], ch[charges.bad]
+    for f, r in results.items():
         if r.spec.charge_ref:
-            names = [r.spec.column(h).name for h in r.spec.charge_ref]
-            quarantine_unknown_refs(r, "・".join(r.spec.charge_ref), names, ch_ok, ch_bad,
+            ref_names = [r.spec.column(h).name for h in r.spec.charge_ref]
+            quarantine_unknown_refs(r, "・".join(r.spec.charge_ref), ref_names,
+                                    ref_codes(r.frame, codes[f], ref_names), ch_ok, ch_bad,
                                     t("ledger.reason.unknown_charge"), t("ledger.reason.quarantined_charge"))
 
 
@@ -152,14 +151,19 @@ def _overpayments(charges: TableResult) -> list[dict[str, Any]]:
 
 
 def _payment_mismatches(charges: TableResult, payments: TableResult) -> list[dict[str, Any]]:
+    """Accepted instalments whose 収納額 differs from the sum of their accepted payments."""
     keys = ["household_id", "fiscal_year", "instalment"]
-    ch = charges.frame.loc[~charges.bad, keys + ["paid"]].copy()
-    ch["line"] = charges.lines[~charges.bad]
-    pay = payments.frame.loc[~payments.bad, keys + ["amount"]]
-    sums = pay.groupby(keys, sort=False)["amount"].sum().rename("payments_sum")
-    merged = ch.join(sums, on=keys)
-    merged["payments_sum"] = merged["payments_sum"].fillna(0).astype("int64")
-    bad = merged[merged["paid"] != merged["payments_sum"]]
+    ch = charges.frame.loc[~charges.bad]
+    pay = payments.frame.loc[~payments.bad]
+    hh_index = pd.Index(pd.unique(ch["household_id"].to_numpy()))
+    ch_codes = ref_codes(ch, household_codes(ch, hh_index), keys)
+    pay_codes = ref_codes(pay, household_codes(pay, hh_index), keys)
+    sums = pd.Series(pay["amount"].to_numpy(), index=pay_codes).groupby(level=0).sum()
+    psum = sums.reindex(ch_codes).fillna(0).to_numpy(dtype=np.int64)
+    paid = ch["paid"].to_numpy(dtype=np.int64)
+    rows = np.flatnonzero(paid != psum)
+    lines = charges.lines[~charges.bad][rows]
+    sub = ch.iloc[rows]
     return [
         {
             "file": charges.file,
@@ -167,13 +171,12 @@ def _payment_mismatches(charges: TableResult, payments: TableResult) -> list[dic
             "household_id": hh,
             "fiscal_year": int(fy),
             "instalment": int(inst),
-            "charge_paid": int(paid),
-            "payments_sum": int(psum),
-            "difference": int(paid - psum),
+            "charge_paid": int(p),
+            "payments_sum": int(s),
+            "difference": int(p - s),
         }
-        for hh, fy, inst, paid, line, psum in bad[keys + ["paid", "line", "payments_sum"]].itertuples(
-            index=False, name=None
-        )
+        for line, hh, fy, inst, p, s in zip(lines, sub["household_id"], sub["fiscal_year"], sub["instalment"],
+                                            paid[rows], psum[rows], strict=True)
     ]
 
 

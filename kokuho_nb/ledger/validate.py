@@ -144,59 +144,87 @@ def validate_file(raw: RawFile, spec: FileSpec, fmap: FileMapping) -> TableResul
     return result
 
 
+def combined_codes(frame: pd.DataFrame, names: list[str]) -> np.ndarray:
+    """One int64 code per row for the tuple of ``names`` (equal tuples, equal codes): fast grouping."""
+    combined = np.zeros(len(frame), dtype=np.int64)
+    for name in names:
+        codes, uniques = pd.factorize(frame[name], use_na_sentinel=False)
+        combined = pd.factorize(combined * (len(uniques) + 1) + codes.astype(np.int64))[0].astype(np.int64)
+    return combined
+
+
 def quarantine_duplicates(result: TableResult) -> None:
     """Duplicate keys among the rows still accepted: the first (lowest line) is kept, later ones quarantined."""
     spec = result.spec
     if not spec.key:
         return
     names = [spec.column(h).name for h in spec.key]
-    frame = result.frame
     ok = np.flatnonzero(~result.bad)
     if len(ok) == 0:
         return
-    sub = frame.iloc[ok][names]
-    dup = sub.duplicated(keep="first").to_numpy()
+    sub = result.frame.iloc[ok]
+    codes = combined_codes(sub, names)
+    _uniq, first_idx, inverse = np.unique(codes, return_index=True, return_inverse=True)
+    first_of_row = first_idx[inverse]
+    dup = first_of_row != np.arange(len(codes))
     if not dup.any():
         return
-    first_pos = sub.groupby(names, sort=False, dropna=False).ngroup().to_numpy()
-    first_line: dict[int, int] = {}
-    for pos, group in zip(ok, first_pos, strict=True):
-        first_line.setdefault(int(group), int(result.lines[pos]))
     rows = ok[dup]
-    reasons = []
-    values = []
-    for pos, group in zip(rows, first_pos[dup], strict=True):
-        key = " / ".join(str(frame.iloc[pos][n]) for n in names)
-        reasons.append(t("ledger.reason.duplicate_key", keys=key, first_line=first_line[int(group)]))
-        values.append(key)
+    first_lines = result.lines[ok[first_of_row[dup]]]
+    values = [" / ".join(str(v) for v in key) for key in sub.iloc[np.flatnonzero(dup)][names].itertuples(
+        index=False, name=None)]
+    reasons = [t("ledger.reason.duplicate_key", keys=v, first_line=int(line))
+               for v, line in zip(values, first_lines, strict=True)]
     result.quarantine(rows, "・".join(spec.key), reasons, values)
+
+
+FY_BASE = 1900  # fiscal years are validated to 1989..2100, so fy - FY_BASE fits in 8 bits
+
+
+def household_codes(frame: pd.DataFrame, households: pd.Index) -> np.ndarray:
+    """Position of each row's household_id in ``households`` (-1 if absent): computed once per table."""
+    return households.get_indexer(frame["household_id"]).astype(np.int64)
+
+
+def ref_codes(frame: pd.DataFrame, hh_codes: np.ndarray, names: list[str]) -> np.ndarray:
+    """Int64 codes of a household reference (``[household_id]``) or a charge reference (``[household_id,
+    fiscal_year, instalment]``), comparable across tables; -1 where the household is unknown.
+    ``hh_codes`` comes from :func:`household_codes` for the same rows."""
+    if names == ["household_id"]:
+        return hh_codes
+    fy = (frame["fiscal_year"].to_numpy(dtype=np.int64, na_value=0) - FY_BASE) & 0xFF
+    inst = frame["instalment"].to_numpy(dtype=np.int64, na_value=0) & 0xF
+    return np.where(hh_codes < 0, -1, (hh_codes << 12) | (fy << 4) | inst)
+
+
+def _isin(values: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+    return pd.Index(values).isin(allowed[allowed >= 0])
 
 
 def quarantine_unknown_refs(
     result: TableResult,
     ref_header: str,
     key_names: list[str],
-    accepted_keys: pd.MultiIndex | pd.Index,
-    quarantined_keys: pd.MultiIndex | pd.Index,
+    keys_all: np.ndarray,
+    accepted_keys: np.ndarray,
+    quarantined_keys: np.ndarray,
     reason_unknown: str,
     reason_quarantined: str,
 ) -> None:
-    """Rows (still accepted) whose reference is not among ``accepted_keys`` are quarantined; the reason says
-    whether the referenced row was quarantined itself or never existed."""
+    """Rows (still accepted) whose reference code (``keys_all``, one per row of the table) is not among
+    ``accepted_keys`` are quarantined; the reason says whether the referenced row was quarantined itself or
+    never existed."""
     ok = np.flatnonzero(~result.bad)
     if len(ok) == 0:
         return
-    sub = result.frame.iloc[ok]
-    keys = pd.MultiIndex.from_frame(sub[key_names]) if len(key_names) > 1 else pd.Index(sub[key_names[0]])
-    missing = ~keys.isin(accepted_keys)
+    keys = keys_all[ok]
+    missing = ~_isin(keys, accepted_keys)
     if not missing.any():
         return
     rows = ok[missing]
-    was_quarantined = keys[missing].isin(quarantined_keys)
-    values = []
-    reasons = []
-    for k, q in zip(keys[missing], was_quarantined, strict=True):
-        text = " / ".join(str(x) for x in k) if isinstance(k, tuple) else str(k)
-        values.append(text)
-        reasons.append((reason_quarantined if q else reason_unknown).format(value=text, key=text))
-    result.quarantine(rows, ref_header, reasons, values)
+    was_quarantined = _isin(keys[missing], quarantined_keys)
+    sub = result.frame.iloc[rows]
+    texts = [" / ".join(str(v) for v in key) for key in sub[key_names].itertuples(index=False, name=None)]
+    reasons = [(reason_quarantined if q else reason_unknown).format(value=text, key=text)
+               for text, q in zip(texts, was_quarantined, strict=True)]
+    result.quarantine(rows, ref_header, reasons, texts)
