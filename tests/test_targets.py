@@ -1,0 +1,245 @@
+"""Target lists: pacing arithmetic, list sizing and area restriction, the workbook, idempotent regeneration."""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+from test_triage_helpers import AS_OF, case, cases
+
+from kokuho_nb.labels import t
+from kokuho_nb.targets import months
+from kokuho_nb.targets.lists import (
+    FIELD_VISIT_METHOD,
+    issue_month,
+    load_items,
+    select_lists,
+    select_officer_list,
+)
+from kokuho_nb.targets.month import plan_jobs, render_lists
+from kokuho_nb.targets.workbook import FIRST_ROW, column_letters, contact_codes
+from kokuho_nb.triage import triage_frame
+
+FIXTURE = Path(__file__).parent / "fixtures" / "ledger" / "standard"
+MONTH = "2025-07"
+
+
+@pytest.fixture(scope="module")
+def issued_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fixture ledger imported, month 2025-07 issued and rendered (copy it before writing)."""
+    from kokuho_nb.ledger.importer import import_ledger
+
+    store = tmp_path_factory.mktemp("targets") / "store"
+    store.mkdir()
+    assert import_ledger(FIXTURE, store, as_of="2025-06-15").ok
+    issue_month(store, MONTH, synthetic=True)
+    render_lists(store, MONTH, store.parent / "out" / MONTH)
+    return store
+
+
+@pytest.fixture
+def store_copy(issued_store: Path, tmp_path: Path) -> Path:
+    dest = tmp_path / "store"
+    shutil.copytree(issued_store, dest)
+    shutil.copytree(issued_store.parent / "out", tmp_path / "out")
+    return dest
+
+
+# --- pacing -------------------------------------------------------------------------------------------------
+
+
+def test_pacing_year_runs_june_to_may():
+    assert months.pacing_position("2026-06") == ("2026-06", 1)
+    assert months.pacing_position("2027-03") == ("2026-06", 10)
+    assert months.pacing_position("2027-05") == ("2026-06", 12)
+    assert months.pacing_position("2026-05") == ("2025-06", 12)
+
+
+def test_paced_quota_reaches_annual_target_and_never_goes_negative():
+    assert months.paced_quota(30_000, 1, 0) == 2_500
+    assert months.paced_quota(2_000, 1, 0) == 167
+    assert months.paced_quota(2_000, 2, 167) == 167
+    assert months.paced_quota(3_000, 12, 2_900) == 100
+    assert months.paced_quota(3_000, 3, 900) == 0  # ahead of pace
+    # a year of monthly quotas, each fully done, sums to the annual target exactly
+    done = 0
+    for k in range(1, 13):
+        done += months.paced_quota(2_000, k, done)
+    assert done == 2_000
+
+
+def test_month_helpers():
+    assert months.parse_month("2026-07") == "2026-07"
+    assert months.parse_month("2026/07") == "2026-07"
+    assert months.month_end("2026-02").day == 28
+    assert months.months_between("2026-06", "2026-09") == ["2026-06", "2026-07", "2026-08", "2026-09"]
+    assert months.month_label("2026-07") == "2026年7月（令和8年7月）"
+
+
+# --- selection ----------------------------------------------------------------------------------------------
+
+STAFF = pd.DataFrame([
+    {"officer_code": "K01", "name": "足立 太郎", "role": "徴収吏員", "areas": "A01"},
+    {"officer_code": "K02", "name": "千住 花子", "role": "徴収吏員", "areas": "A02"},
+    {"officer_code": "K90", "name": "係長 次郎", "role": "係長", "areas": ""},
+])
+
+
+def _ward(n: int = 600) -> pd.DataFrame:
+    rows = [case(f"H{i:04d}", total_arrears=1000 * (i % 700) + 1000, low_income=bool(i % 3), has_phone=bool(i % 2),
+                 officer_code="K01" if i % 2 else "K02", area="A01" if i % 2 else "A02") for i in range(n)]
+    return triage_frame(cases(*rows), AS_OF)
+
+
+def test_each_officer_list_is_sized_and_holds_only_own_areas(monkeypatch):
+    table = _ward()
+    plans = {p.list_code: p for p in select_lists(table, STAFF, "2026-09")}
+    assert set(plans) == {"K01", "K02", "SPECIALISTS", "CENTRE_PHONE", "CENTRE_SMS", "CENTRE_VISIT"}
+    for code in ("K01", "K02"):
+        items = plans[code].items
+        assert len(items) <= plans[code].pacing["capacity"]
+        assert (items["list_owner"] == code).all()
+        assert (items["queue"] == "officer").all()
+        assert (items["reasons"] != "").all()
+        assert items["priority"].is_monotonic_decreasing
+    assert (plans["SPECIALISTS"].items["total_arrears"] >= 500_000).all()
+    assert (plans["CENTRE_PHONE"].items["next_action"] == "PHONE").all()
+
+
+def test_capacity_caps_the_list_and_meeting_cases_come_first():
+    table = _ward(400)
+    pool = table[(table["queue"] == "officer") & (table["officer_code"] == "K01")].copy()
+    pool.loc[pool.index[-1], "primary_reason"] = "MEETING_ASSIGNED"
+    chosen = select_officer_list(pool, capacity=10, field_quota=3)
+    assert len(chosen) == 10
+    assert pool.index[-1] in chosen.index
+    assert (chosen["planned_method"] == FIELD_VISIT_METHOD).sum() == 3
+
+
+def test_meeting_assigned_case_goes_to_the_named_officer():
+    rows = [case("H1", officer_code="K01", area="A01"), case("H2", officer_code="K01", area="A01")]
+    assigned = pd.DataFrame([{"household_id": "H1", "list_action": "assign", "assign_role": "徴収吏員",
+                              "owner_code": "K02", "decision_type": "担当者を変更"}])
+    table = triage_frame(cases(*rows), AS_OF, assigned=assigned)
+    plans = {p.list_code: p for p in select_lists(table, STAFF, "2026-09")}
+    assert list(plans["K02"].items["household_id"]) == ["H1"]
+    assert list(plans["K01"].items["household_id"]) == ["H2"]
+
+
+def test_field_visits_paced_to_twenty_percent_of_caseload():
+    table = _ward(600)  # 300 delinquent households per officer -> 60 visits a year
+    plans = {p.list_code: p for p in select_lists(table, STAFF, "2026-09", field_done=pd.Series({"K01": 5}))}
+    k01, k02 = plans["K01"].pacing, plans["K02"].pacing
+    assert k01["caseload"] == 300 and k01["field_annual_target"] == 60
+    assert k01["months_elapsed"] == 4
+    assert k01["field_quota"] == 60 * 4 // 12 - 5
+    assert k02["field_quota"] == 20
+    assert (plans["K02"].items["planned_method"] == FIELD_VISIT_METHOD).sum() == 20
+
+
+def test_centre_lists_paced_to_annual_targets():
+    rows = [case(f"H{i:05d}", low_income=True, has_phone=True, total_arrears=20_000) for i in range(3000)]
+    table = triage_frame(cases(*rows), AS_OF)
+    plans = {p.list_code: p for p in select_lists(table, STAFF, "2026-06", centre_done={})}
+    assert len(plans["CENTRE_PHONE"].items) == 2_500  # 30,000 / 12 in the plan year's first month
+    assert plans["CENTRE_PHONE"].pacing["annual_target"] == 30_000
+    plans = {p.list_code: p for p in select_lists(table, STAFF, "2026-07", centre_done={"CENTRE_PHONE": 2_500})}
+    assert len(plans["CENTRE_PHONE"].items) == 2_500
+
+
+def test_plan_jobs_batches_officers_over_workers():
+    jobs = plan_jobs([f"K{i:02d}" for i in range(30)], processes=2, per_job=40, centre=True)
+    assert len(jobs) == 2 and sum(len(j["officers"]) for j in jobs) == 30
+    assert [j["centre"] for j in jobs] == [True, False]
+    jobs = plan_jobs([f"K{i:02d}" for i in range(30)], processes=2, per_job=10, centre=False)
+    assert len(jobs) == 3 and not any(j["centre"] for j in jobs)
+
+
+# --- issued lists and workbooks -----------------------------------------------------------------------------
+
+
+def _wb(store: Path, code: str):
+    return load_workbook(store.parent / "out" / MONTH / f"target_list_{MONTH}_{code}.xlsx")
+
+
+def test_workbook_print_setup_header_footer_and_frozen_panes(issued_store):
+    wb = _wb(issued_store, "K001")
+    ws = wb["ターゲットリスト"]
+    assert ws.page_setup.orientation == "landscape"
+    assert int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4) == 9
+    assert ws.sheet_properties.pageSetUpPr.fitToPage and int(ws.page_setup.fitToWidth) == 1
+    assert ws.print_title_rows == "$3:$3"
+    assert ws.freeze_panes == f"E{FIRST_ROW}"
+    assert "徴収 一郎" in ws.oddHeader.left.text and "2025年7月" in ws.oddHeader.left.text
+    assert "模擬データ" in ws.oddHeader.right.text
+    assert "&P" in ws.oddFooter.center.text and "&N" in ws.oddFooter.center.text
+    assert ws.column_dimensions["A"].hidden
+    assert ws.protection.sheet
+    assert wb["管理情報"].sheet_state == "hidden"
+    headers = [c.value for c in ws[3]]
+    for label in ("世帯番号", "理由", "次の対応", "優先度", "対応日", "手段", "結果", "約束金額", "約束日", "メモ"):
+        assert label in headers
+
+
+def test_workbook_dropdowns_use_the_ledger_contract_codes(issued_store):
+    ws = _wb(issued_store, "K001")["ターゲットリスト"]
+    letters = column_letters()
+    codes = contact_codes()
+    found = {}
+    for dv in ws.data_validations.dataValidation:
+        for key in ("method", "result", "contact_date", "promised_amount", "promised_date"):
+            if str(dv.sqref).startswith(f"{letters[key]}{FIRST_ROW}"):
+                found[key] = dv
+    assert found["method"].type == "list" and found["method"].formula1 == '"' + ",".join(codes["method"]) + '"'
+    assert found["result"].type == "list" and found["result"].formula1 == '"' + ",".join(codes["result"]) + '"'
+    assert found["contact_date"].type == "date" and found["contact_date"].formula1 == "DATE(2025,7,1)"
+    assert found["contact_date"].formula2 == "DATE(2025,7,31)"
+    assert found["promised_amount"].type == "whole"
+
+
+def test_each_workbook_holds_only_its_own_cases_with_reasons(issued_store):
+    conn_items = {code: load_items(issued_store, MONTH, code, 1) for code in ("K001", "K002", "CENTRE_PHONE")}
+    for code, items in conn_items.items():
+        ws = _wb(issued_store, code)["ターゲットリスト"]
+        keys = [ws.cell(row=r, column=1).value for r in range(FIRST_ROW, FIRST_ROW + len(items))]
+        assert keys == [f"{MONTH}|{code}|1|{h}" for h in items["household_id"]]
+        assert ws.cell(row=FIRST_ROW + len(items), column=1).value is None
+        for r in range(FIRST_ROW, FIRST_ROW + len(items)):
+            assert ws.cell(row=r, column=column_letters_index("reasons")).value
+            assert ws.cell(row=r, column=column_letters_index("next_action")).value
+    k001 = set(conn_items["K001"]["household_id"])
+    assert k001 and k001.isdisjoint(conn_items["CENTRE_PHONE"]["household_id"])
+    assert conn_items["K002"].empty  # K002's only household owes nothing
+
+
+def column_letters_index(key: str) -> int:
+    from openpyxl.utils import column_index_from_string
+
+    return column_index_from_string(column_letters()[key])
+
+
+def test_rerun_regenerates_identical_files_unless_reissued(store_copy, tmp_path):
+    out = tmp_path / "again"
+    first = render_lists(store_copy, MONTH, out)
+    before = {f["list_code"]: Path(f["path"]).read_bytes() for f in first["files"]}
+    original = (tmp_path / "out" / MONTH / f"target_list_{MONTH}_K001.xlsx").read_bytes()
+    assert before["K001"] == original  # same bytes as the first rendering
+    second = render_lists(store_copy, MONTH, out)
+    assert {f["list_code"]: Path(f["path"]).read_bytes() for f in second["files"]} == before
+    with zipfile.ZipFile(out / f"target_list_{MONTH}_K001.xlsx") as z:
+        assert all(i.date_time == (1980, 1, 1, 0, 0, 0) for i in z.infolist())
+    again = issue_month(store_copy, MONTH)
+    assert not again.newly_issued and again.revision == 1
+    re = issue_month(store_copy, MONTH, reissue=True)
+    assert re.newly_issued and re.revision == 2
+
+
+def test_summary_html_has_no_code_and_is_marked_synthetic(issued_store):
+    html = (issued_store.parent / "out" / MONTH / f"target_lists_summary_{MONTH}.html").read_text(encoding="utf-8")
+    assert t("common.synthetic_banner") in html
+    assert "ターゲットリスト 概要" in html and "徴収 一郎" in html
+    assert "import " not in html and "render_lists" not in html
