@@ -271,11 +271,8 @@ def test_every_stage_rule_has_a_reference() -> None:
 
 
 def test_law_columns_are_merged_by_household(ledger: Ledger, view: pd.DataFrame) -> None:
-    try:
-        from kokuho_nb.law.caseview import law_columns
-    except ModuleNotFoundError:
-        assert view[cases.LAW_COLUMNS].isna().all().all()
-        return
+    from kokuho_nb.law.caseview import law_columns
+
     law = law_columns(ledger, AS_OF)
     if "household_id" in law.columns:
         law = law.set_index("household_id")
