@@ -77,7 +77,7 @@ def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     _october_decisions(store, work, owing[:2])
     pack = build_pack(MONTH, store, synthetic=True)
     paths = write_outputs(pack, work / "out" / MONTH)
-    return {"pack": pack, "paths": paths, "ledger": ledger, "owing_october": owing[:2]}
+    return {"pack": pack, "paths": paths, "ledger": ledger, "owing_october": owing[:2], "store": store}
 
 
 def _unpaid_independently(ledger, as_of: dt.date) -> int:  # type: ignore[no-untyped-def]
@@ -161,3 +161,18 @@ def test_html_and_workbook(built: dict) -> None:
     assert len(refs) == n_cases + n_props
     assert ws.data_validations.dataValidation  # drop-downs
     assert len(wb.sheetnames) > 3  # the pack's tables
+
+
+def test_demo_meeting_decides_every_row(built: dict, tmp_path: Path) -> None:
+    from kokuho_nb.meeting.decisions import case_decisions_for_lists, decisions_for_month
+    from kokuho_nb.meeting.demo import fill_simulated_decisions
+
+    pack = built["pack"]
+    cats = {r["household_id"]: r["categories"] for r in pack.section("difficult").data["shown"]}
+    filled = fill_simulated_decisions(built["paths"]["xlsx"], tmp_path / "filled.xlsx", cats)
+    rep = ingest_decisions(filled, built["store"])
+    assert rep.ok, rep.errors
+    assert rep.inserted == len(pack.decision_rows)
+    assert len(decisions_for_month(built["store"], MONTH)) == len(pack.decision_rows)
+    lists = case_decisions_for_lists(built["store"], "2026-12")
+    assert set(lists["household_id"]) == set(cats)
