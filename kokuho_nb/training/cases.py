@@ -77,3 +77,49 @@ def generate_case(rng: random.Random) -> dict[str, Any]:
 def generate_cases(seed: int | str, count: int) -> list[dict[str, Any]]:
     rng = random.Random(f"cases|{seed}")
     return [generate_case(rng) for _ in range(count)]
+
+
+# Case-view columns copied into an exercise case when cases come from a store (the rest are drawn).
+CASE_VIEW_ATTRS = ("total_arrears", "low_income", "focus", "stage", "has_phone", "foreign", "direct_debit",
+                   "employee_pension", "whereabouts_unknown", "seizure_possible", "n_overdue")
+
+
+def cases_from_view(view: Any, seed: int | str, count: int) -> list[dict[str, Any]]:
+    """Exercise cases based on rows of a (synthetic) store's case view: the ledger-derived attributes come
+    from the view, the exercise-only facts are drawn as in :func:`generate_case`."""
+    import pandas as pd
+
+    rows = view[pd.to_numeric(view["total_arrears"], errors="coerce").fillna(0) > 0]
+    if rows.empty:
+        return []
+    state = int.from_bytes(str(seed).encode("utf-8"), "little") % (2**32)
+    rows = rows.sample(n=min(count, len(rows)), random_state=state)
+    rng = random.Random(f"view|{seed}")
+    out = []
+    for _, row in rows.iterrows():
+        case = generate_case(rng)
+        for name in CASE_VIEW_ATTRS:
+            if name not in row.index:
+                continue
+            value = row[name]
+            if name in ("total_arrears", "n_overdue"):
+                case[name] = int(value) if not pd.isna(value) else 0
+            elif name == "stage":
+                case[name] = str(value)
+            else:
+                case[name] = bool(value) if not pd.isna(value) else False
+        case["months_to_clear"] = math.ceil(case["total_arrears"] / case["monthly_capacity"])
+        if case["whereabouts_unknown"]:
+            case["has_phone"] = False
+        out.append(case)
+    return out
+
+
+def cases_from_store(store: Any, count: int, seed: int | str, as_of: Any = None) -> list[dict[str, Any]]:
+    """:func:`cases_from_view` over the case view of the store's latest snapshot (synthetic stores only)."""
+    from kokuho_nb.cases import case_view
+    from kokuho_nb.store.snapshots import load_snapshot
+
+    ledger = load_snapshot(store, as_of=as_of)
+    view = case_view(ledger, as_of or ledger.as_of, with_law=True)
+    return cases_from_view(view, seed, count)

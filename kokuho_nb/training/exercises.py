@@ -120,8 +120,13 @@ def applicable_kinds(fc: Flowchart, level: str) -> dict[str, float]:
 
 # --- generation -------------------------------------------------------------------------------------------
 
-def generate(flowchart: str | Flowchart, level: str, count: int | None = None, seed: int = 1) -> list[Exercise]:
-    """``count`` exercises for ``flowchart`` at ``level``; the same arguments give the same exercises."""
+def generate(flowchart: str | Flowchart, level: str, count: int | None = None, seed: int = 1,
+             *, base_cases: Sequence[Mapping[str, Any]] | None = None) -> list[Exercise]:
+    """``count`` exercises for ``flowchart`` at ``level``; the same arguments give the same exercises.
+
+    ``base_cases`` (e.g. :func:`kokuho_nb.training.cases.cases_from_store`) replaces the seeded case generator
+    as the pool the flowchart questions draw from.
+    """
     fc = load(flowchart)
     spec = level_spec(level)
     count = default_count() if count is None else int(count)
@@ -142,14 +147,14 @@ def generate(flowchart: str | Flowchart, level: str, count: int | None = None, s
             continue
         ex = None
         for _attempt in range(40):
-            case, path = _pick_case(fc, sub, domains, terminal_use, kind)
+            case, path = _pick_case(fc, sub, domains, terminal_use, kind, base_cases)
             ex = exercise_for_case(fc, case, kind, level, ex_id, sub, path=path, domains=domains)
             if ex is not None:
                 terminal_use[path.terminal.id if path.terminal else path.loop_to] = \
                     terminal_use.get(path.terminal.id if path.terminal else path.loop_to, 0) + 1
                 break
         if ex is None:  # the flowchart cannot give this kind: fall back to a next-action question
-            case, path = _pick_case(fc, sub, domains, terminal_use, "next_action")
+            case, path = _pick_case(fc, sub, domains, terminal_use, "next_action", base_cases)
             ex = exercise_for_case(fc, case, "next_action", level, ex_id, sub, path=path, domains=domains)
         if ex is None:
             raise UserError(t("training.cannot_generate", flowchart=fc.title), f"no exercise for {fc.id}")
@@ -158,11 +163,12 @@ def generate(flowchart: str | Flowchart, level: str, count: int | None = None, s
 
 
 def _pick_case(fc: Flowchart, rng: random.Random, domains: Mapping[str, cnd.Domain],
-               use: dict[str | None, int], kind: str) -> tuple[dict[str, Any], Path]:
+               use: dict[str | None, int], kind: str,
+               pool: Sequence[Mapping[str, Any]] | None = None) -> tuple[dict[str, Any], Path]:
     """Draw a few candidate cases and keep the one whose path ends where exercises have been fewest."""
     best: tuple[int, int, dict[str, Any], Path] | None = None
     for n in range(6):
-        case = generate_case(rng)
+        case = dict(rng.choice(pool)) if pool else generate_case(rng)
         path = walk(fc, case, domains)
         end = path.terminal.id if path.terminal else path.loop_to
         score = use.get(end, 0)

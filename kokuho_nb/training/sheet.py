@@ -1,0 +1,162 @@
+"""Printable exercise sheets and their answer keys (HTML and A4 PDF) for classroom sessions.
+
+``write_sheets(flowchart, level, count, seed, out_dir)`` writes, under ``out_dir`` (default
+``outputs/training/``), the sheet (questions, blanks, optionally the flowchart as a help) and a separate
+answer key (answers, reasons, legal references and the case's path highlighted on the diagram).
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+from kokuho_nb.flowcharts import Flowchart, load, render_svg
+from kokuho_nb.labels import t
+from kokuho_nb.store.paths import resolve_outputs
+from kokuho_nb.training.app import _PathView
+from kokuho_nb.training.exercises import Exercise, generate, level_spec
+
+CHOICE_MARKS = "アイウエオカキクケコ"
+REASON_MARKS = "①②③④⑤⑥⑦⑧⑨⑩"
+
+SHEET_CSS = """
+h1 { font-size: 16pt; margin: 0 0 4pt 0; }
+.banner { background: #fff3cd; padding: 2pt 6pt; font-size: 9pt; }
+.meta { font-size: 9pt; color: #333; }
+.q { page-break-inside: avoid; border-top: 1px solid #999; padding-top: 6pt; margin-top: 8pt; }
+.q h2 { font-size: 11pt; margin: 0 0 4pt 0; }
+table.facts { border-collapse: collapse; font-size: 9pt; margin: 4pt 0; }
+table.facts th, table.facts td { border: 1px solid #bbb; padding: 1pt 4pt; text-align: left; }
+table.facts th { background: #f2f2f2; font-weight: normal; }
+ul.choices { list-style: none; padding-left: 8pt; margin: 2pt 0; font-size: 10pt; }
+.blank { border-bottom: 1px solid #000; display: inline-block; min-width: 60mm; height: 14pt; }
+.answer { font-size: 10pt; }
+.answer .key { font-weight: bold; color: #a00; }
+.diagram { page-break-inside: avoid; margin: 6pt 0; }
+.diagram svg { max-width: 100%; height: auto; }
+.diagram.small svg { max-height: 105mm; width: auto; }
+"""
+
+
+def _facts(ex: Exercise) -> str:
+    rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in ex.facts)
+    return f'<table class="facts">{rows}</table>'
+
+
+def _choice_list(ex: Exercise) -> str:
+    out = ""
+    if ex.choices:
+        items = "".join(f"<li>{CHOICE_MARKS[i]}　{html.escape(c.text)}</li>" for i, c in enumerate(ex.choices))
+        out += f'<ul class="choices">{items}</ul>'
+    if ex.reason_choices:
+        label = t("training.sheet.reasons_multi" if ex.multi_reason else "training.sheet.reasons_single")
+        items = "".join(f"<li>{REASON_MARKS[i]}　{html.escape(c.text)}</li>" for i, c in enumerate(ex.reason_choices))
+        out += f"<p>{html.escape(label)}</p><ul class=\"choices\">{items}</ul>"
+    return out
+
+
+def _head(fc: Flowchart, level: str, seed: int, title_key: str) -> str:
+    title = t(title_key, flowchart=fc.title, level=level)
+    meta = t("training.sheet.meta", flowchart=fc.title, level=level, seed=seed, version=fc.version or "-",
+             digest=fc.digest[:6])
+    return (f'<div class="banner">{html.escape(t("common.synthetic_banner"))}</div>'
+            f"<h1>{html.escape(title)}</h1><p class=\"meta\">{html.escape(meta)}</p>")
+
+
+def _doc(body: str, title: str, css: str) -> str:
+    return (f'<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+            f"<style>{css}{SHEET_CSS}</style></head><body>{body}</body></html>")
+
+
+def sheet_html(fc: Flowchart, items: list[Exercise], level: str, seed: int, css: str = "") -> str:
+    """The exercise sheet: questions with blanks (and, per level, the flowchart as a help)."""
+    parts = [_head(fc, level, seed, "training.sheet.title"),
+             f"<p>{html.escape(t('training.sheet.instructions'))}</p>",
+             f"<p>{html.escape(t('training.sheet.name_line'))}</p>"]
+    if level_spec(level).get("sheet_diagram"):
+        parts.append(f'<div class="diagram small"><p>{html.escape(t("training.sheet.diagram_help"))}</p>'
+                     f"{render_svg(fc, max_width=None)}</div>")
+    for n, ex in enumerate(items, start=1):
+        blank = ""
+        if ex.answer_kind == "yen":
+            blank = f"<p>{html.escape(t('training.sheet.answer_yen'))}<span class=\"blank\"></span>円</p>"
+        elif ex.answer_kind == "date":
+            blank = f"<p>{html.escape(t('training.sheet.answer_date'))}<span class=\"blank\"></span></p>"
+        else:
+            blank = f"<p>{html.escape(t('training.sheet.answer_choice'))}<span class=\"blank\"></span></p>"
+        parts.append(
+            f'<div class="q" id="{html.escape(ex.id)}"><h2>{html.escape(t("training.sheet.question", n=n))}'
+            f"（{html.escape(t('training.kind.' + ex.kind))}）</h2>{_facts(ex)}"
+            f"<p>{html.escape(ex.prompt)}</p>{_choice_list(ex)}{blank}</div>")
+    return _doc("".join(parts), t("training.sheet.title", flowchart=fc.title, level=level), css)
+
+
+def _key_of(ex: Exercise) -> str:
+    """The answer as marks on the sheet (e.g. ``イ・③``) followed by what they stand for."""
+    if ex.answer_kind != "choice":
+        return ex.key_text
+    mark = CHOICE_MARKS[[c.key for c in ex.choices].index(ex.key["choice"])]
+    if ex.reason_choices:
+        rkeys = [c.key for c in ex.reason_choices]
+        mark += "・" + "".join(REASON_MARKS[rkeys.index(k)] for k in ex.key.get("reasons", []) if k in rkeys)
+    return f"{mark}　{ex.key_text}"
+
+
+def answer_key_html(fc: Flowchart, items: list[Exercise], level: str, seed: int, css: str = "") -> str:
+    """The separate answer key: answer, explanation, reference, and the case's path on the diagram."""
+    parts = [_head(fc, level, seed, "training.sheet.key_title")]
+    for n, ex in enumerate(items, start=1):
+        diagram = ""
+        if ex.path_nodes:
+            svg = render_svg(fc, _PathView_from(ex), max_width=None)  # type: ignore[arg-type]
+            diagram = f'<div class="diagram small">{svg}</div>'
+        parts.append(
+            f'<div class="q answer"><h2>{html.escape(t("training.sheet.question", n=n))}'
+            f"（{html.escape(t('training.kind.' + ex.kind))}）</h2>"
+            f'<p>{html.escape(t("training.sheet.answer"))}：<span class="key">{html.escape(_key_of(ex))}</span></p>'
+            f"<p>{html.escape(t('training.app.explanation'))}：{html.escape(ex.explanation)}</p>"
+            f"<p>{html.escape(t('training.app.reference'))}：{html.escape(ex.reference)}</p>{diagram}</div>")
+    return _doc("".join(parts), t("training.sheet.key_title", flowchart=fc.title, level=level), css)
+
+
+def _PathView_from(ex: Exercise) -> _PathView:  # noqa: N802
+    view = _PathView.__new__(_PathView)
+    view.node_ids = list(ex.path_nodes)
+    view.edges = sorted(tuple(e) for e in ex.path_edges)
+    return view
+
+
+def write_sheets(flowchart: str | Flowchart, level: str, count: int | None = None, seed: int = 1,
+                 out_dir: str | Path | None = None, *, store: str | Path | None = None,
+                 pdf: bool = True) -> dict[str, Path]:
+    """Write the sheet and the answer key as HTML (and A4 PDF); returns their paths by kind.
+
+    With ``store`` (a synthetic store), the cases are based on its case view instead of the case generator.
+    """
+    from kokuho_nb.report.pdf import print_css
+
+    fc = load(flowchart)
+    pool = None
+    if store is not None:
+        from kokuho_nb.training.cases import cases_from_store
+
+        pool = cases_from_store(store, 200, seed) or None
+    items = generate(fc, level, count, seed=seed, base_cases=pool)
+    out = Path(out_dir) if out_dir else resolve_outputs(None) / "training"
+    out.mkdir(parents=True, exist_ok=True)
+    code = level_spec(level)["code"]
+    stem = f"{fc.id}_{code}_s{seed}"
+    css = print_css(False, t("common.synthetic_mark") + " " + t("training.sheet.footer", flowchart=fc.title))
+    docs = {"sheet": sheet_html(fc, items, level, seed, css), "key": answer_key_html(fc, items, level, seed, css)}
+    names = {"sheet": f"exercise_{stem}", "key": f"answer_key_{stem}"}
+    paths: dict[str, Path] = {}
+    for kind, doc in docs.items():
+        p = out / f"{names[kind]}.html"
+        p.write_text(doc, encoding="utf-8")
+        paths[f"{kind}_html"] = p
+    if pdf:
+        from kokuho_nb.report.pdf import html_to_pdf
+
+        for kind, doc in docs.items():
+            paths[f"{kind}_pdf"] = html_to_pdf(doc, out / f"{names[kind]}.pdf")
+    return paths
