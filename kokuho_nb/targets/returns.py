@@ -179,7 +179,7 @@ def _validate(values: dict[str, Any], ctx: dict[str, Any], heads: dict[str, str]
     else:
         parts = key.split("|")
         if len(parts) != 4 or parts[:3] != [ctx["month"], ctx["list_code"], str(ctx["revision"])]:
-            err("key", t("targets.returns.bad_key", key=key))
+            err("key", t("targets.returns.bad_key", value=key))
         else:
             household = parts[3]
             if household not in ctx["own"]:
