@@ -16,6 +16,7 @@ import html
 import logging
 import math
 import os
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -143,7 +144,7 @@ def summary_tables(store: str | Path | None, issue: IssueResult) -> dict[str, pd
         reasons = pd.DataFrame({
             t("targets.summary.col_reason"): [t(f"targets.reasons.{c}") for c in grp.index],
             t("targets.summary.col_cases"): grp["cases"].to_numpy(),
-            t("targets.summary.col_yen"): grp["yen"].to_numpy(),
+            t("targets.summary.col_yen"): [f"{int(v):,}" for v in grp["yen"]],
         })
     return {"officers": pd.DataFrame(officers), "centre": pd.DataFrame(centre), "reasons": reasons}
 
@@ -163,7 +164,7 @@ def summary_html(store: str | Path | None, issue: IssueResult) -> str:
         "body{font-family:'IPAexGothic','Noto Sans CJK JP',sans-serif;margin:2em;}"
         ".synthetic{color:#c00;font-weight:bold;} table.tbl{border-collapse:collapse;margin-bottom:1.5em;}"
         ".tbl th,.tbl td{border:1px solid #999;padding:2px 8px;} .tbl td{text-align:right;}"
-        ".tbl th{background:#ddebf7;}</style></head><body>"
+        ".tbl th{background:#ddebf7;} .tbl td:first-child{text-align:left;}</style></head><body>"
         f"{banner}<h1>{html.escape(title)}</h1>"
         f"<p>第{issue.revision}版　基準日 {html.escape(issue.as_of)}　発行 {html.escape(issue.issued_at[:10])}</p>"
         f"<h2>{t('targets.summary.officers')}</h2>{render(tables['officers'])}"
@@ -212,7 +213,9 @@ def run_month(
 
     month = months.parse_month(month)
     store_path = resolve_store(store)
+    began = time.perf_counter()
     issue = issue_month(store_path, month, reissue=reissue, synthetic=synthetic)
+    issued = time.perf_counter()
     codes = [lst.list_code for lst in issue.lists if lst.kind == "officer"]
     if officer:
         wanted = _codes(officer) or []
@@ -238,10 +241,13 @@ def run_month(
             html=batch["centre"],
         ))
     summary = run_many(jobs, processes=workers, timeout=limit)
+    rendered = time.perf_counter()
     runs = [{"name": r.job.output_name, "ok": r.ok, "seconds": round(r.seconds, 2),
              "notebook": str(r.notebook) if r.notebook else None, "error": r.error} for r in summary.results]
     return {
         "ok": summary.ok, "month": month, "revision": issue.revision, "newly_issued": issue.newly_issued,
         "issue": issue.message(), "out_dir": str(out), "runs": runs,
         "failures": [r for r in runs if not r["ok"]], "run_message": summary.message(),
+        "seconds": {"issue": round(issued - began, 2), "notebooks": round(rendered - issued, 2)},
+        "processes": workers,
     }
