@@ -11,10 +11,11 @@ import subprocess
 import textwrap
 from collections.abc import Iterable
 from functools import lru_cache
+from pathlib import Path
 
 from kokuho_nb.errors import UserError
 from kokuho_nb.flowcharts.model import Flowchart
-from kokuho_nb.flowcharts.walk import Path
+from kokuho_nb.flowcharts.walk import Path as WalkPath
 from kokuho_nb.labels import t
 from kokuho_nb.params import load_yaml
 
@@ -34,7 +35,7 @@ def _wrap(text: str, width: int) -> str:
     return "\n".join(textwrap.wrap(text, width=width, break_long_words=True)) or " "
 
 
-def to_dot(fc: Flowchart, path: Path | None = None, *, wrong_edges: Iterable[tuple[str, str]] = (),
+def to_dot(fc: Flowchart, path: WalkPath | None = None, *, wrong_edges: Iterable[tuple[str, str]] = (),
            show_refs: bool = True) -> str:
     """The Graphviz source for ``fc``; ``path`` nodes/edges highlighted, ``wrong_edges`` marked as mistakes."""
     st = _style()
@@ -95,7 +96,7 @@ def _dot_to_svg(source: str) -> str:
     return svg[svg.index("<svg"):]
 
 
-def render_svg(fc: Flowchart, path: Path | None = None, *, wrong_edges: Iterable[tuple[str, str]] = (),
+def render_svg(fc: Flowchart, path: WalkPath | None = None, *, wrong_edges: Iterable[tuple[str, str]] = (),
                show_refs: bool = True, max_width: str | None = "100%") -> str:
     """The diagram as an inline SVG string (no XML prolog), optionally scaled to the container width."""
     svg = _dot_to_svg(to_dot(fc, path, wrong_edges=tuple(wrong_edges), show_refs=show_refs))
@@ -104,3 +105,29 @@ def render_svg(fc: Flowchart, path: Path | None = None, *, wrong_edges: Iterable
                      lambda m: f'<svg style="max-width:{max_width};height:auto" width="{m.group(1)}pt" '
                                f'height="{m.group(2)}pt"', svg, count=1)
     return svg
+
+
+@lru_cache(maxsize=64)
+def _dot_to_svg_and_jpg(source: str, dpi: int) -> tuple[str, bytes]:
+    """One ``dot`` run writing both an SVG and a JPEG (a process start costs more than the layout)."""
+    import tempfile
+
+    exe = shutil.which("dot")
+    if exe is None:
+        raise UserError(t("flowcharts.no_graphviz"), "graphviz 'dot' not found on PATH")
+    with tempfile.TemporaryDirectory(prefix="kokuho-dot-") as tmp:
+        svg_file, jpg_file = Path(tmp) / "d.svg", Path(tmp) / "d.jpg"
+        proc = subprocess.run([exe, "-Tsvg", "-o", str(svg_file), "-Tjpg", f"-Gdpi={dpi}", "-o", str(jpg_file)],
+                              input=source.encode("utf-8"), capture_output=True, timeout=60)
+        if proc.returncode != 0:
+            raise UserError(t("flowcharts.render_failed"), proc.stderr.decode("utf-8", "replace")[:500])
+        svg = svg_file.read_text(encoding="utf-8")
+        return svg[svg.index("<svg"):], jpg_file.read_bytes()
+
+
+def render_svg_and_jpg(fc: Flowchart, path: WalkPath | None = None, *,
+                       wrong_edges: Iterable[tuple[str, str]] = (), show_refs: bool = True,
+                       dpi: int = 120) -> tuple[str, bytes]:
+    """The diagram as inline SVG (screens) and JPEG bytes (PDF printing: WeasyPrint embeds JPEG as is,
+    whereas drawing SVG text or re-encoding PNG is slow)."""
+    return _dot_to_svg_and_jpg(to_dot(fc, path, wrong_edges=tuple(wrong_edges), show_refs=show_refs), dpi)

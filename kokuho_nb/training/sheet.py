@@ -7,10 +7,13 @@ answer key (answers, reasons, legal references and the case's path highlighted o
 
 from __future__ import annotations
 
+import hashlib
 import html
+import tempfile
 from pathlib import Path
 
-from kokuho_nb.flowcharts import Flowchart, load, render_svg
+from kokuho_nb.flowcharts import Flowchart, load
+from kokuho_nb.flowcharts.render import render_svg_and_jpg
 from kokuho_nb.labels import t
 from kokuho_nb.store.paths import resolve_outputs
 from kokuho_nb.training.app import _PathView
@@ -33,8 +36,8 @@ ul.choices { list-style: none; padding-left: 8pt; margin: 2pt 0; font-size: 10pt
 .answer { font-size: 10pt; }
 .answer .key { font-weight: bold; color: #a00; }
 .diagram { page-break-inside: avoid; margin: 6pt 0; }
-.diagram svg { max-width: 100%; height: auto; }
-.diagram.small svg { max-height: 105mm; width: auto; }
+.diagram svg, .diagram img { max-width: 100%; height: auto; }
+.diagram.small svg, .diagram.small img { max-height: 105mm; width: auto; }
 """
 
 
@@ -68,14 +71,30 @@ def _doc(body: str, title: str, css: str) -> str:
             f"<style>{css}{SHEET_CSS}</style></head><body>{body}</body></html>")
 
 
-def sheet_html(fc: Flowchart, items: list[Exercise], level: str, seed: int, css: str = "") -> str:
-    """The exercise sheet: questions with blanks (and, per level, the flowchart as a help)."""
+def _diagram(fc: Flowchart, path: object | None, image: str | Path) -> str:
+    """An inline SVG (``image="svg"``), or, given a folder, a JPEG written there and linked (for PDF)."""
+    svg, jpg = render_svg_and_jpg(fc, path)  # type: ignore[arg-type]
+    if image == "svg":
+        return svg
+    folder = Path(image)
+    target = folder / f"{hashlib.sha1(jpg).hexdigest()[:16]}.jpg"
+    if not target.exists():
+        target.write_bytes(jpg)
+    return f'<img alt="{html.escape(fc.title)}" src="{target.resolve().as_uri()}">'
+
+
+def sheet_html(fc: Flowchart, items: list[Exercise], level: str, seed: int, css: str = "",
+               image: str | Path = "svg") -> str:
+    """The exercise sheet: questions with blanks (and, per level, the flowchart as a help).
+
+    ``image``: ``"svg"`` (inline, for screens) or a folder for JPEG files (much faster for PDF printing).
+    """
     parts = [_head(fc, level, seed, "training.sheet.title"),
              f"<p>{html.escape(t('training.sheet.instructions'))}</p>",
              f"<p>{html.escape(t('training.sheet.name_line'))}</p>"]
     if level_spec(level).get("sheet_diagram"):
         parts.append(f'<div class="diagram small"><p>{html.escape(t("training.sheet.diagram_help"))}</p>'
-                     f"{render_svg(fc, max_width=None)}</div>")
+                     f"{_diagram(fc, None, image)}</div>")
     for n, ex in enumerate(items, start=1):
         blank = ""
         if ex.answer_kind == "yen":
@@ -102,14 +121,14 @@ def _key_of(ex: Exercise) -> str:
     return f"{mark}　{ex.key_text}"
 
 
-def answer_key_html(fc: Flowchart, items: list[Exercise], level: str, seed: int, css: str = "") -> str:
+def answer_key_html(fc: Flowchart, items: list[Exercise], level: str, seed: int, css: str = "",
+                    image: str | Path = "svg") -> str:
     """The separate answer key: answer, explanation, reference, and the case's path on the diagram."""
     parts = [_head(fc, level, seed, "training.sheet.key_title")]
     for n, ex in enumerate(items, start=1):
         diagram = ""
         if ex.path_nodes:
-            svg = render_svg(fc, _PathView_from(ex), max_width=None)  # type: ignore[arg-type]
-            diagram = f'<div class="diagram small">{svg}</div>'
+            diagram = f'<div class="diagram small">{_diagram(fc, _PathView_from(ex), image)}</div>'
         parts.append(
             f'<div class="q answer"><h2>{html.escape(t("training.sheet.question", n=n))}'
             f"（{html.escape(t('training.kind.' + ex.kind))}）</h2>"
@@ -157,6 +176,9 @@ def write_sheets(flowchart: str | Flowchart, level: str, count: int | None = Non
     if pdf:
         from kokuho_nb.report.pdf import html_to_pdf
 
-        for kind, doc in docs.items():
-            paths[f"{kind}_pdf"] = html_to_pdf(doc, out / f"{names[kind]}.pdf")
+        with tempfile.TemporaryDirectory(prefix="kokuho-sheet-") as assets:
+            printed = {"sheet": sheet_html(fc, items, level, seed, css, image=assets),
+                       "key": answer_key_html(fc, items, level, seed, css, image=assets)}
+            for kind, doc in printed.items():
+                paths[f"{kind}_pdf"] = html_to_pdf(doc, out / f"{names[kind]}.pdf")
     return paths
