@@ -106,51 +106,90 @@ def charge_state(ledger: Any, as_of: Any) -> pd.DataFrame:
     docstring), ``current`` marks 現年分.
     """
     day = _as_date(as_of)
+    arrays = _charge_arrays(ledger, day, _household_index(ledger))
+    arrays.pop("code")
+    frame = pd.DataFrame(arrays)
+    for column in ("due_date", "shifted_due"):
+        frame[column] = frame[column].astype("datetime64[ns]")
+    return frame
+
+
+def _dates(column: pd.Series) -> np.ndarray:
+    if pd.api.types.is_datetime64_dtype(column.dtype):
+        return column.to_numpy(dtype="datetime64[ns]")
+    return pd.to_datetime(column).to_numpy(dtype="datetime64[ns]")
+
+
+def _ids(column: pd.Series) -> pd.Series:
+    return column if column.dtype == object else column.astype(str)
+
+
+def _household_index(ledger: Any) -> pd.Index:
+    households = _frame(ledger, "households")
+    _need(households, "households", ["household_id"])
+    return pd.Index(_ids(households["household_id"]))
+
+
+def _charge_arrays(ledger: Any, day: dt.date, households: pd.Index) -> dict[str, np.ndarray]:
+    """The per-charge state as numpy arrays; ``code`` is the household's position in ``households`` (-1: unknown)."""
     ts = pd.Timestamp(day)
     charges = _frame(ledger, "charges")
     _need(charges, "charges", ["household_id", "fiscal_year", "instalment", "due_date", "amount"])
-    out = pd.DataFrame({
-        "household_id": charges["household_id"].astype(str).to_numpy(),
-        "fiscal_year": charges["fiscal_year"].astype("int64").to_numpy(),
-        "instalment": charges["instalment"].astype("int64").to_numpy(),
-        "due_date": pd.to_datetime(charges["due_date"]).to_numpy(),
-        "amount": charges["amount"].astype("int64").to_numpy(),
-    })
-    out["paid"] = _paid_as_of(charges, _frame(ledger, "payments"), ts)
+    hid = _ids(charges["household_id"])
+    out: dict[str, np.ndarray] = {
+        "household_id": hid.to_numpy(),
+        "fiscal_year": charges["fiscal_year"].to_numpy(dtype="int64"),
+        "instalment": charges["instalment"].to_numpy(dtype="int64"),
+        "due_date": _dates(charges["due_date"]),
+        "amount": charges["amount"].to_numpy(dtype="int64"),
+    }
+    code = households.get_indexer(hid)
+    out["code"] = code
+    out["paid"] = _paid_as_of(charges, _frame(ledger, "payments"), ts, households, code, out)
     if "written_off" in charges.columns:
-        out["written_off"] = charges["written_off"].fillna(0).astype("int64").to_numpy()
+        out["written_off"] = charges["written_off"].fillna(0).to_numpy(dtype="int64")
     else:
-        out["written_off"] = np.zeros(len(out), dtype="int64")
-    net = out["amount"].to_numpy() - out["paid"].to_numpy() - out["written_off"].to_numpy()
+        out["written_off"] = np.zeros(len(hid), dtype="int64")
+    net = out["amount"] - out["paid"] - out["written_off"]
     out["unpaid"] = np.clip(net, 0, None)
     out["overpaid"] = np.clip(-net, 0, None)
-    out["shifted_due"] = _shift_dates(out["due_date"])
-    out["current"] = out["fiscal_year"].to_numpy() >= current_fiscal_year(day)
-    overdue = (out["shifted_due"] < ts).to_numpy()
+    shifted = _shift_dates(pd.Series(out["due_date"])).to_numpy(dtype="datetime64[ns]")
+    out["shifted_due"] = shifted
+    out["current"] = out["fiscal_year"] >= current_fiscal_year(day)
+    now = ts.to_datetime64()
+    overdue = shifted < now
     out["overdue"] = overdue
-    grace = pd.Timedelta(days=int(value("case_stages.demand_grace_days", day)))
-    past_grace = ((out["shifted_due"] + grace) < ts).to_numpy()
+    grace = np.timedelta64(int(value("case_stages.demand_grace_days", day)), "D")
+    past_grace = (shifted + grace) < now
     if "demand_sent_date" in charges.columns:
-        demanded = (pd.to_datetime(charges["demand_sent_date"]) <= ts).to_numpy()
+        demanded = _dates(charges["demand_sent_date"]) <= now
     else:
-        demanded = np.zeros(len(out), dtype=bool)
+        demanded = np.zeros(len(hid), dtype=bool)
     out["delinquent"] = overdue & (past_grace | demanded)
     return out
 
 
-def _paid_as_of(charges: pd.DataFrame, payments: pd.DataFrame, ts: pd.Timestamp) -> np.ndarray:
+def _paid_as_of(charges: pd.DataFrame, payments: pd.DataFrame, ts: pd.Timestamp, households: pd.Index,
+                code: np.ndarray, arrays: dict[str, np.ndarray]) -> np.ndarray:
     """Paid per charge row on ``ts``: from the payments when there are any, else from 収納額 + 最終収納日."""
     if len(payments):
         _need(payments, "payments", ["household_id", "fiscal_year", "instalment", "paid_date", "amount"])
-        pay = payments[pd.to_datetime(payments["paid_date"]) <= ts]
-        households = pd.Index(pd.unique(charges["household_id"].astype(str)))
-        c_key = _charge_key(households, charges)
-        p_key = _charge_key(households, pay)
+        by_then = _dates(payments["paid_date"]) <= ts.to_datetime64()
+        p_code = households.get_indexer(_ids(payments["household_id"])[by_then])
+        p_key = _charge_key(p_code, payments["fiscal_year"].to_numpy(dtype="int64")[by_then],
+                            payments["instalment"].to_numpy(dtype="int64")[by_then])
+        c_key = _charge_key(code, arrays["fiscal_year"], arrays["instalment"])
         known = p_key >= 0
-        sums = pd.Series(pay["amount"].to_numpy(dtype="int64")[known]).groupby(p_key[known]).sum()
+        amounts = payments["amount"].to_numpy(dtype="int64")[by_then][known]
+        charge_index = pd.Index(c_key)
+        if charge_index.is_unique:  # the contract's key: one row per (household, year, instalment)
+            pos = charge_index.get_indexer(p_key[known])
+            hit = pos >= 0
+            return np.bincount(pos[hit], weights=amounts[hit], minlength=len(c_key)).round().astype("int64")
+        sums = pd.Series(amounts).groupby(p_key[known]).sum()
         return sums.reindex(c_key, fill_value=0).to_numpy(dtype="int64")
     _need(charges, "charges", ["paid"])
-    paid = charges["paid"].fillna(0).astype("int64").to_numpy()
+    paid = charges["paid"].fillna(0).to_numpy(dtype="int64")
     if "last_paid_date" in charges.columns:
         last = pd.to_datetime(charges["last_paid_date"])
         counted = (last.isna() | (last <= ts)).to_numpy()
@@ -158,15 +197,13 @@ def _paid_as_of(charges: pd.DataFrame, payments: pd.DataFrame, ts: pd.Timestamp)
     return paid
 
 
-def _charge_key(households: pd.Index, frame: pd.DataFrame) -> np.ndarray:
-    """One int64 per (household, fiscal year, instalment); -1 where the household is not among ``households``."""
-    code = households.get_indexer(frame["household_id"].astype(str)).astype("int64")
-    year = frame["fiscal_year"].to_numpy(dtype="int64") - 1900
-    inst = frame["instalment"].to_numpy(dtype="int64")
-    if len(frame) and (year.min() < 0 or year.max() >= 1000 or inst.min() < 0 or inst.max() >= 1000):
+def _charge_key(code: np.ndarray, fiscal_year: np.ndarray, instalment: np.ndarray) -> np.ndarray:
+    """One int64 per (household, fiscal year, instalment); -1 where the household is unknown."""
+    year = fiscal_year - 1900
+    if len(year) and (year.min() < 0 or year.max() >= 1000 or instalment.min() < 0 or instalment.max() >= 1000):
         raise UserError(t("cases.missing_table", table="charges", column="fiscal_year/instalment"),
                         "fiscal_year or instalment out of range")
-    key = code * 1_000_000 + year * 1000 + inst
+    key = code.astype("int64") * 1_000_000 + year * 1000 + instalment
     return np.where(code < 0, -1, key)
 
 
@@ -180,40 +217,39 @@ def case_view(ledger: Any, as_of: Any, *, with_law: bool = True) -> pd.DataFrame
     """
     day = _as_date(as_of)
     households = _frame(ledger, "households")
-    _need(households, "households", ["household_id"])
-    ids = households["household_id"].astype(str)
-    index = pd.Index(ids)
+    index = _household_index(ledger)
     n = len(index)
-    state = charge_state(ledger, day)
-    code = index.get_indexer(state["household_id"])
-    if (code < 0).any():
-        log.warning("case view: %d charge rows for households not in 世帯.csv ignored", int((code < 0).sum()))
+    arrays = _charge_arrays(ledger, day, index)
+    code = arrays["code"]
     keep = code >= 0
-    state = state[keep]
-    code = code[keep]
+    if not keep.all():
+        log.warning("case view: %d charge rows for households not in 世帯.csv ignored", int((~keep).sum()))
+        arrays = {k: v[keep] for k, v in arrays.items()}
+        code = arrays["code"]
 
-    unpaid = state["unpaid"].to_numpy()
-    current = state["current"].to_numpy()
-    overdue = state["overdue"].to_numpy()
-    delinquent = state["delinquent"].to_numpy()
+    unpaid = arrays["unpaid"]
+    current = arrays["current"]
+    overdue = arrays["overdue"]
+    delinquent = arrays["delinquent"]
     open_ = unpaid > 0
 
-    def total(mask: np.ndarray, values: np.ndarray = unpaid) -> np.ndarray:
-        return np.bincount(code, weights=np.where(mask, values, 0), minlength=n).round().astype("int64")
+    def total(mask: np.ndarray | None, values: np.ndarray = unpaid) -> np.ndarray:
+        weights = values if mask is None else np.where(mask, values, 0)
+        return np.bincount(code, weights=weights, minlength=n).round().astype("int64")
 
-    view = pd.DataFrame({"household_id": ids.to_numpy()})
+    view = pd.DataFrame({"household_id": index.to_numpy()})
     view["current_overdue"] = total(current & overdue)
     view["current_not_due"] = total(~overdue)
     view["carried_unpaid"] = total(~current & overdue)
     view["current_delinquent"] = total(current & delinquent)
     view["total_arrears"] = view["current_overdue"] + view["carried_unpaid"]
-    view["total_unpaid"] = total(np.ones(len(unpaid), dtype=bool))
-    view["overpaid"] = total(np.ones(len(unpaid), dtype=bool), state["overpaid"].to_numpy())
-    view["written_off"] = total(np.ones(len(unpaid), dtype=bool), state["written_off"].to_numpy())
+    view["total_unpaid"] = total(None)
+    view["overpaid"] = total(None, arrays["overpaid"])
+    view["written_off"] = total(None, arrays["written_off"])
     view["n_overdue"] = np.bincount(code, weights=open_ & overdue, minlength=n).astype("int64")
     view["n_delinquent"] = np.bincount(code, weights=open_ & delinquent, minlength=n).astype("int64")
     arrears = open_ & overdue
-    oldest = pd.Series(state["due_date"].to_numpy()[arrears]).groupby(code[arrears]).min()
+    oldest = pd.Series(arrays["due_date"][arrears]).groupby(code[arrears]).min()
     view["oldest_due_date"] = oldest.reindex(np.arange(n)).to_numpy(dtype="datetime64[ns]")
 
     _add_household_columns(view, households, day)
