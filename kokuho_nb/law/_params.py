@@ -27,4 +27,5 @@ def clear_cache() -> None:
     from kokuho_nb.law import calendar, entaikin
 
     calendar._closed_days_of_year.cache_clear()
+    calendar._rules.cache_clear()
     entaikin._rate_cached.cache_clear()

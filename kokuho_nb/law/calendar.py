@@ -34,13 +34,11 @@ def _closed_days_of_year(year: int, params_key: str) -> frozenset[dt.date]:
     md = set(parameter("law.calendar.closed_days").at(ref))
     holidays = bool(parameter("law.calendar.public_holidays").at(ref))
     out: set[dt.date] = set()
+    if holidays:  # one query per year: jpholiday's per-day check is slow
+        out.update(day for day, _name in jpholiday.between(dt.date(year, 1, 1), dt.date(year, 12, 31)))
     day = dt.date(year, 1, 1)
     while day.year == year:
-        if (
-            day.weekday() in weekly
-            or f"{day.month:02d}-{day.day:02d}" in md
-            or (holidays and jpholiday.is_holiday(day))
-        ):
+        if day.weekday() in weekly or f"{day.month:02d}-{day.day:02d}" in md:
             out.add(day)
         day += ONE_DAY
     return frozenset(out)
@@ -50,9 +48,29 @@ def closed_days(year: int) -> frozenset[dt.date]:
     return _closed_days_of_year(year, str(parameters_dir()))
 
 
+@lru_cache(maxsize=8192)
+def _is_public_holiday(day: dt.date) -> bool:
+    return bool(jpholiday.is_holiday(day))
+
+
+@lru_cache(maxsize=64)
+def _rules(year: int, params_key: str) -> tuple[frozenset[int], frozenset[str], bool]:
+    del params_key
+    ref = dt.date(year, 7, 1)
+    return (
+        frozenset(parameter("law.calendar.weekly_closed_days").at(ref)),
+        frozenset(parameter("law.calendar.closed_days").at(ref)),
+        bool(parameter("law.calendar.public_holidays").at(ref)),
+    )
+
+
 def is_business_day(day: dt.date) -> bool:
-    """True when the ward office is open on ``day``."""
-    return _as_date(day) not in closed_days(_as_date(day).year)
+    """True when the ward office is open on ``day`` (checked lazily: jpholiday is slow per year)."""
+    d = _as_date(day)
+    weekly, md, holidays = _rules(d.year, str(parameters_dir()))
+    if d.weekday() in weekly or f"{d.month:02d}-{d.day:02d}" in md:
+        return False
+    return not (holidays and _is_public_holiday(d))
 
 
 def next_business_day(day: dt.date) -> dt.date:

@@ -35,7 +35,6 @@ import pandas as pd
 from kokuho_nb.law import limitation as lim
 from kokuho_nb.law._params import lp as parameter
 from kokuho_nb.law.calendar import _map_unique, add_months_minpo_vec, next_business_day, shift_due_dates_vec
-from kokuho_nb.law.deadlines import suspension_extinction
 from kokuho_nb.law.entaikin import first_fiscal_year, rate_for, rules
 
 KEY = ["household_id", "fiscal_year", "instalment"]
@@ -78,8 +77,10 @@ def household_suspensions(ledger: Any, as_of: dt.date) -> pd.DataFrame:
     s = d[(d["kind"] == "執行停止") & d["start_date"].notna() & (d["start_date"] <= t)]
     s = s[s["state"].fillna("継続") != "取消"]
     starts = s["start_date"]
-    ext = pd.to_datetime(starts.map(lambda x: pd.Timestamp(suspension_extinction(x.date()).date))) \
-        if len(s) else starts
+    years = int(parameter("law.deadlines.suspension_extinction_years").at(as_of))
+    # 地方税法15条の7第4項: the day at whose end 3 years have passed (as deadlines.suspension_extinction).
+    ext = pd.Series(add_months_minpo_vec(starts.to_numpy() + np.timedelta64(1, "D"), 12 * years).to_numpy(),
+                    index=s.index)
     ongoing = (s["state"].fillna("継続") == "継続").to_numpy()
     out = pd.DataFrame({"household_id": s["household_id"].to_numpy(), "start": starts.to_numpy(),
                         "end": ext.clip(upper=t).to_numpy()})
@@ -100,52 +101,66 @@ def _merge_intervals(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _entaikin(ch: pd.DataFrame, pays: pd.DataFrame, susp: pd.DataFrame, as_of: dt.date) -> pd.Series:
-    """延滞金 per instalment (index of ``ch``) as of ``as_of``."""
-    out = pd.Series(0, index=ch.index, dtype="int64")
+    """延滞金 per instalment as of ``as_of``; ``ch`` has a RangeIndex equal to its ``iid`` column."""
+    n = len(ch)
+    out = np.zeros(n, dtype=np.int64)
     t_days = int(np.datetime64(as_of, "D").astype(np.int64))
     r = rules("premium", as_of)
     first = first_fiscal_year("premium", as_of)
     if first is None:
-        return out
-    amount_eff = (ch["amount"] - ch["written_off"]).to_numpy()
+        return pd.Series(out, index=ch.index)
+    amount_eff = (ch["amount"] - ch["written_off"]).to_numpy().astype(np.int64)
     due_s = _days(ch["due_s"])
     cand = (ch["fiscal_year"].to_numpy() >= first) & (due_s < t_days) & (amount_eff >= r.min_base)
     if not cand.any():
-        return out
-    e = ch.loc[cand, ["household_id", "iid", "due_s"]].copy()
-    e["amount_eff"] = amount_eff[cand]
-    e["S"] = _days(e["due_s"]) + 1
-    e["lower_end"] = _days(add_months_minpo_vec(e["due_s"] + pd.Timedelta(days=1), r.switch_months)).astype(
-        np.int64)
-    e = e.set_index("iid")
+        return pd.Series(out, index=ch.index)
+    S_all = due_s + 1
+    lower_all = np.zeros(n, dtype=np.int64)
+    lower_all[cand] = _days(add_months_minpo_vec(ch["due_s"].to_numpy()[cand] + np.timedelta64(1, "D"),
+                                                 r.switch_months))
+    hc_all = ch["hc"].to_numpy()
 
     # Segments of constant unpaid amount: up to each payment day (inclusive), then from the day after.
-    p = pays[pays["iid"].isin(e.index)]
-    p = p.assign(d=_days(p["paid_date"])).groupby(["iid", "d"], as_index=False)["amount"].sum()
-    p = p.sort_values(["iid", "d"])
-    p["cum"] = p.groupby("iid")["amount"].cumsum()
-    p["prev_cum"] = p["cum"] - p["amount"]
-    p["prev_d"] = p.groupby("iid")["d"].shift(1)
-    seg_pay = pd.DataFrame({"iid": p["iid"].to_numpy(), "start": (p["prev_d"] + 1).to_numpy(),
-                            "end": p["d"].to_numpy(), "paid_before": p["prev_cum"].to_numpy()})
-    last = p.groupby("iid").agg(d=("d", "last"), cum=("cum", "last"))
-    fin = pd.DataFrame({"iid": e.index.to_numpy()})
-    fin["start"] = fin["iid"].map(last["d"] + 1)
-    fin["end"] = t_days
-    fin["paid_before"] = fin["iid"].map(last["cum"]).fillna(0)
-    seg = pd.concat([seg_pay, fin], ignore_index=True)
-    S = e["S"].reindex(seg["iid"]).to_numpy()
-    start = np.where(seg["start"].isna(), S, np.maximum(seg["start"].fillna(0).to_numpy(), S)).astype(np.int64)
-    end = seg["end"].to_numpy().astype(np.int64)
-    remaining = e["amount_eff"].reindex(seg["iid"]).to_numpy() - seg["paid_before"].to_numpy().astype(np.int64)
-    for_base = remaining if r.partial_reduces else e["amount_eff"].reindex(seg["iid"]).to_numpy()
+    piid = pays["iid"].to_numpy()
+    pm = cand[piid]
+    piid = piid[pm]
+    pd_days = _days(pays["paid_date"])[pm]
+    pamt = pays["amount"].to_numpy().astype(np.int64)[pm]
+    order = np.lexsort((pd_days, piid))
+    piid, pd_days, pamt = piid[order], pd_days[order], pamt[order]
+    if len(piid):  # one row per (instalment, day)
+        first_of = np.ones(len(piid), dtype=bool)
+        first_of[1:] = (piid[1:] != piid[:-1]) | (pd_days[1:] != pd_days[:-1])
+        grp = np.cumsum(first_of) - 1
+        pamt = np.bincount(grp, weights=pamt).astype(np.int64)
+        piid, pd_days = piid[first_of], pd_days[first_of]
+    cum = np.cumsum(pamt)
+    new_inst = np.ones(len(piid), dtype=bool)
+    new_inst[1:] = piid[1:] != piid[:-1]
+    inst_start_cum = np.maximum.accumulate(np.where(new_inst, cum - pamt, 0)) if len(piid) else cum
+    cum_in = cum - inst_start_cum  # cumulative within the instalment
+    prev_cum = cum_in - pamt
+    prev_d = np.where(new_inst, np.iinfo(np.int64).min // 2, np.roll(pd_days, 1))
+    last_of = np.ones(len(piid), dtype=bool)
+    last_of[:-1] = piid[1:] != piid[:-1]
+    paid_total = np.zeros(n, dtype=np.int64)
+    paid_total[piid[last_of]] = cum_in[last_of]
+    last_day = np.full(n, np.iinfo(np.int64).min // 2, dtype=np.int64)
+    last_day[piid[last_of]] = pd_days[last_of]
+    ci = np.nonzero(cand)[0]
+    iid = np.concatenate([piid, ci])
+    start = np.concatenate([prev_d + 1, last_day[ci] + 1])
+    end = np.concatenate([pd_days, np.full(len(ci), t_days, dtype=np.int64)])
+    paid_before = np.concatenate([prev_cum, paid_total[ci]])
+    start = np.maximum(start, S_all[iid])
+    remaining = amount_eff[iid] - paid_before
+    for_base = remaining if r.partial_reduces else amount_eff[iid]
     base = np.where((remaining > 0) & (for_base >= r.min_base), for_base // r.base_unit * r.base_unit, 0)
     keep = (start <= end) & (base > 0)
-    iid = seg["iid"].to_numpy()[keep]
-    start, end, base = start[keep], end[keep], base[keep]
+    iid, start, end, base = iid[keep], start[keep], end[keep], base[keep]
     if not len(iid):
-        return out
-    lower_end = e["lower_end"].reindex(iid).to_numpy()
+        return pd.Series(out, index=ch.index)
+    lower_end = lower_all[iid]
 
     # Pieces: segment x rate kind x calendar year.
     y0 = int(np.datetime64(int(start.min()), "D").astype("datetime64[Y]").astype(int)) + 1970
@@ -153,50 +168,58 @@ def _entaikin(ch: pd.DataFrame, pays: pd.DataFrame, susp: pd.DataFrame, as_of: d
     years = np.arange(y0, y1 + 1)
     ystart = np.array([np.datetime64(f"{y}-01-01", "D").astype(np.int64) for y in years])
     yend = np.array([np.datetime64(f"{y}-12-31", "D").astype(np.int64) for y in years])
-    pieces = []
-    for k, (klo, khi) in enumerate(((None, lower_end), (lower_end + 1, None))):
-        lo = start if klo is None else np.maximum(start, klo)
-        hi = end if khi is None else np.minimum(end, khi)
+    cols: dict[str, list[np.ndarray]] = {"iid": [], "a": [], "b": [], "kind": [], "year": [], "base": []}
+    for k, (lo, hi) in enumerate(((start, np.minimum(end, lower_end)), (np.maximum(start, lower_end + 1), end))):
         a = np.maximum(lo[:, None], ystart[None, :])
         b = np.minimum(hi[:, None], yend[None, :])
-        ok = b >= a
-        ri, yi = np.nonzero(ok)
-        pieces.append(pd.DataFrame({"iid": iid[ri], "a": a[ri, yi], "b": b[ri, yi], "kind": k,
-                                    "year": years[yi], "base": base[ri]}))
-    pc = pd.concat(pieces, ignore_index=True)
-    pc["days"] = pc["b"] - pc["a"] + 1
+        ri, yi = np.nonzero(b >= a)
+        for key, val in (("iid", iid[ri]), ("a", a[ri, yi]), ("b", b[ri, yi]),
+                         ("kind", np.full(len(ri), k)), ("year", years[yi]), ("base", base[ri])):
+            cols[key].append(val)
+    pc = {key: np.concatenate(v) for key, v in cols.items()}
+    pdays = pc["b"] - pc["a"] + 1
 
     # Waive days under 執行停止.
     if r.suspension_waived and len(susp):
-        sd = pd.DataFrame({"household_id": susp["household_id"].to_numpy(), "start": _days(susp["start"]),
+        sd = pd.DataFrame({"household_id": susp["hc"].to_numpy(), "start": _days(susp["start"]),
                            "end": _days(susp["end"])})
         sd = _merge_intervals(sd)
-        pc["household_id"] = e["household_id"].reindex(pc["iid"]).to_numpy()
-        pc["pid"] = np.arange(len(pc))
-        m = pc[pc["household_id"].isin(sd["household_id"])][["pid", "household_id", "a", "b"]].merge(
-            sd, on="household_id")
-        ov = (np.minimum(m["b"], m["end"]) - np.maximum(m["a"], m["start"]) + 1).clip(lower=0)
-        waived = ov.groupby(m["pid"]).sum()
-        pc["days"] = pc["days"] - pc["pid"].map(waived).fillna(0).astype(np.int64)
-        pc = pc[pc["days"] > 0]
+        phc = hc_all[pc["iid"]]
+        sel = np.nonzero(np.isin(phc, sd["household_id"].to_numpy()))[0]
+        if len(sel):
+            m = pd.DataFrame({"pid": sel, "household_id": phc[sel], "a": pc["a"][sel], "b": pc["b"][sel]}).merge(
+                sd, on="household_id")
+            ov = np.clip(np.minimum(m["b"], m["end"]) - np.maximum(m["a"], m["start"]) + 1, 0, None)
+            pdays = pdays - np.bincount(m["pid"].to_numpy(), weights=ov.to_numpy(), minlength=len(pdays)).astype(
+                np.int64)
+    live = pdays > 0
 
     # Exact arithmetic with integers: rate = num / den for every (year, kind) used.
-    used = pc[["year", "kind"]].drop_duplicates()
-    rates: dict[tuple[int, int], Fraction] = {}
-    for year, kind in sorted(used.itertuples(index=False, name=None)):
-        rates[(year, kind)] = rate_for(int(year), "lower" if kind == 0 else "higher")  # raises naming the year
+    rk = pc["year"] * 2 + pc["kind"]
+    rates: dict[int, Fraction] = {}
+    for key in sorted(set(np.unique(rk[live]).tolist())):
+        rates[key] = rate_for(key // 2, "lower" if key % 2 == 0 else "higher")  # raises naming the year
     den = lcm(*(f.denominator for f in rates.values())) if rates else 1
-    num_table = {key: int(f * den) for key, f in rates.items()}
-    rk = pc["year"].to_numpy() * 2 + pc["kind"].to_numpy()
-    lut = {y * 2 + k: v for (y, k), v in num_table.items()}
-    rnum = pd.Series(rk).map(lut).to_numpy().astype(np.int64)
-    num = pc["base"].to_numpy().astype(np.int64) * rnum * pc["days"].to_numpy().astype(np.int64)
-    per = pd.Series(num).groupby(pc["iid"].to_numpy()).sum()
+    lut = np.zeros(int(rk.max()) + 1, dtype=np.int64)
+    for key, f in rates.items():
+        lut[key] = int(f * den)
+    num = np.where(live, pc["base"].astype(np.int64) * lut[rk] * pdays, 0)
+    per = np.zeros(n, dtype=np.int64)
+    np.add.at(per, pc["iid"], num)
     denom = den * r.days_per_year * r.result_unit
     total = (per // denom) * r.result_unit
-    total = total.where(total >= r.min_result, 0)
-    out.loc[ch.index[cand]] = ch.loc[cand, "iid"].map(total).fillna(0).astype(np.int64).to_numpy()
-    return out
+    out = np.where(total >= r.min_result, total, 0).astype(np.int64)
+    return pd.Series(out, index=ch.index)
+
+
+def _codes(index: pd.Index, values: pd.Series) -> np.ndarray:
+    """Integer household codes (position in ``index``; -1 when unknown)."""
+    return index.get_indexer(values.to_numpy())
+
+
+def _ikey(hc: np.ndarray, fy: pd.Series, inst: pd.Series) -> np.ndarray:
+    return (hc.astype(np.int64) * 10_000 + fy.to_numpy().astype(np.int64)) * 1_000 + inst.to_numpy().astype(
+        np.int64)
 
 
 def law_columns(ledger: Any, as_of: dt.date) -> pd.DataFrame:
@@ -205,36 +228,49 @@ def law_columns(ledger: Any, as_of: dt.date) -> pd.DataFrame:
         as_of = as_of.date()
     t = pd.Timestamp(as_of)
     charges = ledger.charges
-    hh_ids = pd.Index(pd.unique(pd.concat([
-        getattr(ledger, "households", pd.DataFrame({"household_id": []}))["household_id"],
-        charges["household_id"]], ignore_index=True)), name="household_id")
+    households = getattr(ledger, "households", None)
+    parts = [charges["household_id"]] if households is None else [households["household_id"],
+                                                                  charges["household_id"]]
+    hh_ids = pd.Index(pd.unique(pd.concat(parts, ignore_index=True)), name="household_id")
+    nh = len(hh_ids)
     res = pd.DataFrame(index=hh_ids)
-    res["entaikin"] = np.int64(0)
+    res["entaikin"] = np.zeros(nh, dtype=np.int64)
     res["nearest_limitation"] = pd.Series(pd.NaT, index=hh_ids, dtype="datetime64[ns]")
-    res["n_expiring"] = np.int64(0)
-    res["n_expired"] = np.int64(0)
-    res["seizure_possible"] = False
+    res["n_expiring"] = np.zeros(nh, dtype=np.int64)
+    res["n_expired"] = np.zeros(nh, dtype=np.int64)
+    res["seizure_possible"] = np.zeros(nh, dtype=bool)
     res["first_seizure_date"] = pd.Series(pd.NaT, index=hh_ids, dtype="datetime64[ns]")
-    res["under_suspension"] = False
+    res["under_suspension"] = np.zeros(nh, dtype=bool)
     if charges.empty:
         return res
 
-    ch = charges[KEY + ["due_date", "amount", "written_off", "demand_sent_date"]].copy()
+    ch = charges[KEY + ["due_date", "amount", "written_off", "demand_sent_date"]]
+    ch = ch[ch["due_date"].notna() & (ch["due_date"] <= t)].copy()
     ch["written_off"] = ch["written_off"].fillna(0).astype(np.int64)
+    ch["hc"] = _codes(hh_ids, ch["household_id"])
+    ch["ikey"] = _ikey(ch["hc"].to_numpy(), ch["fiscal_year"], ch["instalment"])
+    ch = ch.drop_duplicates("ikey")
     ch["iid"] = np.arange(len(ch))
-    ch = ch[ch["due_date"].notna() & (ch["due_date"] <= t)]
-    ch["due_s"] = shift_due_dates_vec(ch["due_date"])
-    pays = instalment_payments(ledger, as_of).merge(ch[KEY + ["iid"]], on=KEY, how="inner")
-    paid = pays.groupby("iid")["amount"].sum()
-    ch["paid_asof"] = ch["iid"].map(paid).fillna(0).astype(np.int64)
+    ch.index = pd.RangeIndex(len(ch))
+    ch["due_s"] = shift_due_dates_vec(ch["due_date"]).to_numpy()
+    ikeys = pd.Index(ch["ikey"].to_numpy())
+    p = instalment_payments(ledger, as_of)
+    p_iid = ikeys.get_indexer(_ikey(_codes(hh_ids, p["household_id"]), p["fiscal_year"], p["instalment"]))
+    pays = pd.DataFrame({"iid": p_iid, "paid_date": p["paid_date"].to_numpy(),
+                         "amount": p["amount"].to_numpy().astype(np.int64)})
+    pays = pays[pays["iid"] >= 0]
+    paid = np.bincount(pays["iid"].to_numpy(), weights=pays["amount"].to_numpy(), minlength=len(ch))
+    ch["paid_asof"] = paid.astype(np.int64)
     ch["unpaid"] = (ch["amount"] - ch["written_off"] - ch["paid_asof"]).clip(lower=0)
     susp = household_suspensions(ledger, as_of)
-    active = set(susp.loc[susp["active"], "household_id"])
-    res["under_suspension"] = res.index.isin(list(active))
+    susp["hc"] = _codes(hh_ids, susp["household_id"])
+    active = np.zeros(nh, dtype=bool)
+    active[susp.loc[susp["active"].astype(bool), "hc"].to_numpy()] = True
+    res["under_suspension"] = active
 
     # 延滞金
     ent = _entaikin(ch, pays, susp, as_of)
-    res["entaikin"] = ent.groupby(ch["household_id"]).sum().reindex(hh_ids).fillna(0).astype(np.int64)
+    res["entaikin"] = np.bincount(ch["hc"].to_numpy(), weights=ent.to_numpy(), minlength=nh).astype(np.int64)
 
     # 時効
     u = ch[(ch["unpaid"] > 0) & (ch["due_s"] < t)].copy()
@@ -242,38 +278,50 @@ def law_columns(ledger: Any, as_of: dt.date) -> pd.DataFrame:
         return res
     years = lim.period_years(as_of)
     u["lim"] = add_months_minpo_vec(u["due_s"] + pd.Timedelta(days=1), 12 * years).to_numpy()
-    ev = _renewal_events(ledger, u, pays, as_of)
+    ev = _renewal_events(ledger, u, pays, hh_ids, as_of)
     if len(ev):
         ev = ev.sort_values(["iid", "date"]).reset_index(drop=True)
         ev["k"] = ev.groupby("iid").cumcount()
-        lim_s = u.set_index("iid")["lim"]
+        lim_arr = np.full(len(ch), np.datetime64("NaT"), dtype="datetime64[ns]")
+        lim_arr[u["iid"].to_numpy()] = u["lim"].to_numpy()
         for k in range(int(ev["k"].max()) + 1):
             rows = ev[ev["k"] == k]
-            cur = lim_s.reindex(rows["iid"]).to_numpy()
-            ok = rows["date"].to_numpy() <= cur
-            rows = rows[ok]
-            if rows.empty:
+            iids = rows["iid"].to_numpy()
+            ok = rows["date"].to_numpy() <= lim_arr[iids]
+            rows, iids = rows[ok], iids[ok]
+            if not len(rows):
                 continue
             new = add_months_minpo_vec(rows["date"] + pd.to_timedelta(rows["offset"], unit="D"),
                                        12 * years).to_numpy()
-            newer = np.maximum(new, lim_s.reindex(rows["iid"]).to_numpy())
-            lim_s.loc[rows["iid"].to_numpy()] = newer
-        u["lim"] = u["iid"].map(lim_s).to_numpy()
-    horizon = pd.Timestamp(lim.warning_horizon(as_of))
-    alive = u["lim"] >= t
-    g = u["household_id"]
-    res["nearest_limitation"] = u["lim"].where(alive).groupby(g).min().reindex(hh_ids)
-    res["n_expiring"] = (alive & (u["lim"] <= horizon)).groupby(g).sum().reindex(hh_ids).fillna(0).astype(
-        np.int64)
-    res["n_expired"] = (~alive).groupby(g).sum().reindex(hh_ids).fillna(0).astype(np.int64)
+            lim_arr[iids] = np.maximum(new, lim_arr[iids])
+        u["lim"] = lim_arr[u["iid"].to_numpy()]
+    horizon = np.datetime64(lim.warning_horizon(as_of), "ns")
+    t64 = t.to_datetime64()
+    lim_v = u["lim"].to_numpy()
+    hc = u["hc"].to_numpy()
+    alive = lim_v >= t64
+    res["nearest_limitation"] = _min_by(hc[alive], lim_v[alive], nh)
+    res["n_expiring"] = np.bincount(hc[alive & (lim_v <= horizon)], minlength=nh).astype(np.int64)
+    res["n_expired"] = np.bincount(hc[~alive], minlength=nh).astype(np.int64)
 
     # 差押 possible: 督促状 sent, its 10 days passed, unpaid, within limitation, no 執行停止 in force.
-    d = u[u["demand_sent_date"].notna() & alive].copy()
-    if len(d):
-        d["fs"] = first_seizure_dates(d["demand_sent_date"])
-        res["first_seizure_date"] = d.groupby("household_id")["fs"].min().reindex(hh_ids)
-        can = (d["fs"] <= t).groupby(d["household_id"]).any().reindex(hh_ids).fillna(False).astype(bool)
-        res["seizure_possible"] = can & ~res["under_suspension"]
+    sent = u["demand_sent_date"].to_numpy()
+    dm = alive & ~np.isnat(sent)
+    if dm.any():
+        fs = first_seizure_dates(pd.Series(sent[dm])).to_numpy()
+        res["first_seizure_date"] = _min_by(hc[dm], fs, nh)
+        can = np.bincount(hc[dm][fs <= t64], minlength=nh) > 0
+        res["seizure_possible"] = can & ~active
+    return res
+
+
+def _min_by(codes: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """Per-code minimum of datetime64 ``values`` (NaT where a code has none)."""
+    big = np.iinfo(np.int64).max
+    out = np.full(n, big, dtype=np.int64)
+    np.minimum.at(out, codes, values.astype("datetime64[ns]").astype(np.int64))
+    res = out.astype("datetime64[ns]")
+    res[out == big] = np.datetime64("NaT")
     return res
 
 
@@ -290,7 +338,8 @@ def first_seizure_dates(sent: pd.Series) -> pd.Series:
     return pd.Series(_map_unique(sent, _first_seizure), index=sent.index)
 
 
-def _renewal_events(ledger: Any, u: pd.DataFrame, pays: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
+def _renewal_events(ledger: Any, u: pd.DataFrame, pays: pd.DataFrame, hh_ids: pd.Index,
+                    as_of: dt.date) -> pd.DataFrame:
     """(iid, date, offset) limitation-renewal events for the unpaid instalments ``u``, up to ``as_of``."""
     t = pd.Timestamp(as_of)
     parts = []
@@ -302,20 +351,17 @@ def _renewal_events(ledger: Any, u: pd.DataFrame, pays: pd.DataFrame, as_of: dt.
     d = getattr(ledger, "dispositions", None)
     if d is not None and len(d):
         ok = d["start_date"].notna() & (d["start_date"] <= t) & (d["state"].fillna("継続") != "取消")
-        if lim.renewal_enabled("seizure", as_of):
-            s = d[ok & (d["kind"] == "差押")]
-            hh_events.append(s[["household_id", "start_date"]].rename(columns={"start_date": "date"}))
-        if lim.renewal_enabled("pledge", as_of):
-            s = d[ok & (d["kind"] == "分納誓約")]
-            hh_events.append(s[["household_id", "start_date"]].rename(columns={"start_date": "date"}))
+        kinds = [k for k, switch in (("差押", "seizure"), ("分納誓約", "pledge")) if lim.renewal_enabled(switch, as_of)]
+        s = d[ok & d["kind"].isin(kinds)]
+        hh_events.append(pd.DataFrame({"hc": _codes(hh_ids, s["household_id"]), "date": s["start_date"].to_numpy()}))
     c = getattr(ledger, "contacts", None)
     if c is not None and len(c) and lim.renewal_enabled("pledge", as_of):
         s = c[(c["result"] == "分納誓約") & c["date"].notna() & (c["date"] <= t)]
-        hh_events.append(s[["household_id", "date"]])
+        hh_events.append(pd.DataFrame({"hc": _codes(hh_ids, s["household_id"]), "date": s["date"].to_numpy()}))
     if hh_events:
         he = pd.concat(hh_events, ignore_index=True).drop_duplicates()
-        he = he[he["household_id"].isin(u["household_id"])]
-        m = u[["iid", "household_id", "due_s"]].merge(he, on="household_id")
+        he = he[he["hc"] >= 0]
+        m = u[["iid", "hc", "due_s"]].merge(he, on="hc")
         m = m[m["date"] > m["due_s"]]
         parts.append(pd.DataFrame({"iid": m["iid"].to_numpy(), "date": m["date"].to_numpy(), "offset": 1}))
     if lim.renewal_enabled("payment", as_of) and len(pays):
