@@ -2,7 +2,7 @@
 
 Usage: ``.venv/bin/python scripts/bench_law.py [--households 100000] [--as-of 2026-11-26] [--seed 1]``
 
-Uses the calibrated synthetic ward (``kokuho_nb.synth``) when ``--ledger DIR`` is given; otherwise builds a
+Uses the latest snapshot of ``--store DIR`` (e.g. the imported synthetic ward) when given; otherwise builds a
 vectorised random ledger with FY2025 and FY2026 instalments (10 a year, month-end due dates), on-time,
 late, partial and unpaid instalments, 督促状, 差押 / 執行停止 / 分納誓約 and 分納誓約 contacts.
 Prints rows and seconds; figures are recorded in docs/performance.md.
@@ -83,14 +83,14 @@ def main() -> None:
     ap.add_argument("--households", type=int, default=100_000)
     ap.add_argument("--as-of", default="2026-11-26")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--ledger", help="a ledger folder in the standard format (uses the importer's reader)")
+    ap.add_argument("--store", help="use the latest snapshot of this store (e.g. the synthetic ward) instead")
     args = ap.parse_args()
     as_of = dt.date.fromisoformat(args.as_of)
     t0 = time.perf_counter()
-    if args.ledger:
-        from kokuho_nb.ledger.reader import read_ledger  # type: ignore[attr-defined]
+    if args.store:
+        from kokuho_nb.store.snapshots import load_snapshot
 
-        ledger = read_ledger(args.ledger)
+        ledger = load_snapshot(args.store)
     else:
         ledger = build(args.households, args.seed, as_of)
     t1 = time.perf_counter()
