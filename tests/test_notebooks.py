@@ -46,7 +46,9 @@ def test_notebook_is_well_formed(path: Path) -> None:
     for i, cell in enumerate(nb.cells):
         if cell.cell_type == "code":
             assert not cell.get("outputs") and cell.get("execution_count") is None, f"cell {i} has outputs"
-    assert "store" in pm.inspect_notebook(str(path)), "the parameters cell declares `store`"
+    assert "store" in pm.inspect_notebook(str(path)), (
+        "papermill finds no `store` in the parameters cell (note: papermill cannot parse a parameter line "
+        "whose comment contains '=')")
 
 
 def _parameters(path: Path, store: Path, out: Path) -> dict[str, object]:
