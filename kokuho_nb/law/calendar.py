@@ -19,6 +19,7 @@ import jpholiday
 import numpy as np
 import pandas as pd
 
+from kokuho_nb.labels import t
 from kokuho_nb.law._params import lp as parameter
 from kokuho_nb.params import parameters_dir
 
@@ -98,8 +99,8 @@ def closed_day_reason(day: dt.date) -> str | None:
     if name and bool(parameter("law.calendar.public_holidays").at(d)):
         return str(name)
     if f"{d.month:02d}-{d.day:02d}" in set(parameter("law.calendar.closed_days").at(d)):
-        return "年末年始の閉庁日"
-    return "土曜日" if d.weekday() == 5 else "日曜日" if d.weekday() == 6 else "閉庁日"
+        return t("law.calendar.year_end")
+    return t({5: "law.calendar.saturday", 6: "law.calendar.sunday"}.get(d.weekday(), "law.calendar.closed"))
 
 
 def _as_date(day: dt.date) -> dt.date:

@@ -270,7 +270,7 @@ def compute(
     )
     if due_shifted != due:
         result.notes.append(
-            t("law.notes.due_shifted", nominal=to_wareki(due), reason=closed_day_reason(due) or "閉庁日",
+            t("law.notes.due_shifted", nominal=to_wareki(due), reason=closed_day_reason(due) or t("law.calendar.closed"),
               shifted=to_wareki(due_shifted))
         )
     first = first_charged_fiscal_year
@@ -278,7 +278,7 @@ def compute(
         first = first_fiscal_year(kind, max(until, due_shifted))
     if first is None or fy < first:
         result.charged = False
-        first_label = fiscal_year_label(first) if first is not None else "（未施行）"
+        first_label = fiscal_year_label(first) if first is not None else t("law.notes.not_in_force")
         result.notes.append(t("law.notes.not_charged_fy", fy_label=fiscal_year_label(fy), first_label=first_label))
         return result
     start = due_shifted + ONE_DAY
