@@ -7,12 +7,14 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import logging
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from kokuho_nb.fiscal import fiscal_year_of
 from kokuho_nb.meeting.common import activity_year, add_months, month_end, month_start, parse_month
 
 log = logging.getLogger(__name__)
@@ -114,13 +116,12 @@ def gather(month: str, store: str | Path | None, *, synthetic: bool | None = Non
     ys, ye = activity_year(as_of)
 
     rate_fn = _optional("kokuho_nb.training.records", "completion_rate")
-    if rate_fn is not None:
-        value = rate_fn(ledger, store_path, ys.year if ys.month >= 4 else ys.year - 1)
-        rate = value.get("rate") if isinstance(value, dict) else value
-        training: tuple[float | None, str] = (None if rate is None else 100.0 * float(rate) if float(rate) <= 1 else float(rate),
-                                              "training_note")
-    else:
+    training: tuple[float | None, str]
+    if rate_fn is None:
         training = (None, "training_missing")
+    else:
+        rate = float(rate_fn(ledger, store_path, fiscal_year_of(ys)))  # a share 0..1, NaN when nobody is in scope
+        training = (None, "training_nobody") if math.isnan(rate) else (100.0 * rate, "training_note")
     return MeetingInputs(
         month=month, as_of=as_of, prev_as_of=prev_as_of, month_start=month_start(month), year_start=ys, year_end=ye,
         ledger=ledger, cases=cases, prev_cases=prev_cases, contacts=contacts, issued=issued,
