@@ -6,6 +6,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kokuho_nb.cli import main
 from kokuho_nb.errors import UserError
@@ -144,3 +146,42 @@ def test_svg_has_japanese_labels_and_highlighted_path() -> None:
     assert svg.count("#c0392b") >= len(path.edges)  # taken edges drawn in the path colour
     plain = render_svg(fc)
     assert "#c0392b" not in plain
+
+
+ATOM_OPS = ["<", "<=", ">", ">=", "==", "!="]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(ATOM_OPS), st.integers(0, 12), st.booleans(), st.booleans()),
+                min_size=2, max_size=3))
+def test_partition_verdict_equals_brute_force(specs: list[tuple[str, int, bool, bool]]) -> None:
+    """Exhaustive/exclusive by the finite partition == checking every value of a wide integer range."""
+    domains = load_domains()
+    conds = []
+    for op, value, with_bool, flag in specs:
+        atom = {"attr": "n_overdue", "op": op, "value": value}
+        conds.append({"all": [atom, {"attr": "low_income", "op": "==", "value": flag}]} if with_bool else atom)
+    gaps = overlaps = False
+    for n in range(0, 40):
+        for low in (True, False):
+            hits = sum(cnd.evaluate(c, {"n_overdue": n, "low_income": low}) for c in conds)
+            gaps |= hits == 0
+            overlaps |= hits > 1
+    p_gaps = p_overlaps = False
+    for point in cnd.partition(conds, domains):
+        point.setdefault("low_income", False)  # not mentioned by any condition: any value will do
+        hits = sum(cnd.evaluate(c, point) for c in conds)
+        p_gaps |= hits == 0
+        p_overlaps |= hits > 1
+    assert (p_gaps, p_overlaps) == (gaps, overlaps)
+
+
+def test_cli_render_writes_svg_with_path(tmp_path: Path) -> None:
+    if shutil.which("dot") is None:
+        pytest.skip("graphviz not installed")
+    out = tmp_path / "d.svg"
+    case = '{"property_investigated": true, "whereabouts_unknown": false, "assets_found": false, ' \
+           '"collection_clearly_impossible": true, "life_hardship": false}'
+    assert main(["flowcharts", "render", "suspension", "--case", case, "-o", str(out)]) == 0
+    svg = out.read_text(encoding="utf-8")
+    assert svg.startswith("<svg") and "#c0392b" in svg and "第5項" in svg
