@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from kokuho_nb.law import deadlines
-from kokuho_nb.law.caseview import household_suspensions, instalment_payments, law_columns
+from kokuho_nb.law.caseview import household_suspensions, instalment_payments, law_columns, law_instalments
 from kokuho_nb.law.entaikin import compute
 from kokuho_nb.law.limitation import expires_within, limitation_date
 from kokuho_nb.law.sample import random_ledger
@@ -53,7 +53,8 @@ def _scalar(ledger, as_of: dt.date) -> pd.DataFrame:
             renewals.append((_d(ch.demand_sent_date), "demand"))
         lim = limitation_date(_d(ch.due_date), renewals)
         fs = deadlines.first_seizure(_d(ch.demand_sent_date)).date if pd.notna(ch.demand_sent_date) else None
-        rows.append(dict(household_id=hid, ent=ent, unpaid=unpaid, lim=lim, fs=fs))
+        rows.append(dict(household_id=hid, fiscal_year=int(ch.fiscal_year), instalment=int(ch.instalment), ent=ent,
+                         unpaid=unpaid, lim=lim, fs=fs))
     df = pd.DataFrame(rows)
     return df
 
@@ -106,3 +107,24 @@ def test_missing_rate_year_fails_naming_the_year() -> None:
     ledger = random_ledger(30, seed=4, as_of=dt.date(2027, 2, 1))
     with pytest.raises(UserError, match="2027年"):
         law_columns(ledger, dt.date(2027, 2, 1))
+
+
+def test_per_instalment_state_matches_scalar_rules() -> None:
+    ledger = random_ledger(60, seed=8, as_of=AS_OF)
+    got = law_instalments(ledger, AS_OF).set_index(["household_id", "fiscal_year", "instalment"])
+    ref = _scalar(ledger, AS_OF)
+    assert len(got) == len(ref)
+    n_lim = 0
+    for r in ref.itertuples():
+        row = got.loc[(r.household_id, r.fiscal_year, r.instalment)]
+        assert row["entaikin"] == r.ent
+        assert row["unpaid"] == max(r.unpaid, 0)
+        if r.unpaid > 0:
+            n_lim += 1
+            assert _d(row["limitation_date"]) == r.lim
+            assert bool(row["expired"]) == (r.lim < AS_OF)
+            if r.fs is not None and r.lim >= AS_OF:
+                assert _d(row["first_seizure_date"]) == r.fs
+        else:
+            assert pd.isna(row["limitation_date"]) and not row["expired"] and not row["expiring"]
+    assert n_lim > 0

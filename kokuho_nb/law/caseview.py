@@ -1,5 +1,8 @@
 """The law columns of the case view, per household as of a date — vectorised over the whole ledger.
 
+``law_instalments(ledger, as_of)`` gives the same facts per instalment (延滞金, limitation date, expiring /
+expired, first seizure date) for case pages and lists.
+
 ``law_columns(ledger, as_of)`` returns a DataFrame indexed by ``household_id`` with
 
 - ``entaikin`` (int yen): 延滞金 accrued as of ``as_of`` over the household's instalments (each instalment
@@ -222,29 +225,20 @@ def _ikey(hc: np.ndarray, fy: pd.Series, inst: pd.Series) -> np.ndarray:
         np.int64)
 
 
-def law_columns(ledger: Any, as_of: dt.date) -> pd.DataFrame:
-    """Per household as of ``as_of``: 延滞金, limitation, seizure columns (see the module docstring)."""
-    if isinstance(as_of, pd.Timestamp):
-        as_of = as_of.date()
-    t = pd.Timestamp(as_of)
+def _household_index(ledger: Any) -> pd.Index:
     charges = ledger.charges
     households = getattr(ledger, "households", None)
     parts = [charges["household_id"]] if households is None else [households["household_id"],
                                                                   charges["household_id"]]
-    hh_ids = pd.Index(pd.unique(pd.concat(parts, ignore_index=True)), name="household_id")
-    nh = len(hh_ids)
-    res = pd.DataFrame(index=hh_ids)
-    res["entaikin"] = np.zeros(nh, dtype=np.int64)
-    res["nearest_limitation"] = pd.Series(pd.NaT, index=hh_ids, dtype="datetime64[ns]")
-    res["n_expiring"] = np.zeros(nh, dtype=np.int64)
-    res["n_expired"] = np.zeros(nh, dtype=np.int64)
-    res["seizure_possible"] = np.zeros(nh, dtype=bool)
-    res["first_seizure_date"] = pd.Series(pd.NaT, index=hh_ids, dtype="datetime64[ns]")
-    res["under_suspension"] = np.zeros(nh, dtype=bool)
-    if charges.empty:
-        return res
+    return pd.Index(pd.unique(pd.concat(parts, ignore_index=True)), name="household_id")
 
-    ch = charges[KEY + ["due_date", "amount", "written_off", "demand_sent_date"]]
+
+def _instalments(ledger: Any, as_of: dt.date, hh_ids: pd.Index) -> tuple[pd.DataFrame, np.ndarray]:
+    """Per instalment due by ``as_of``: the law state (see :func:`law_instalments`), and the active-suspension
+    flag per household code."""
+    t = pd.Timestamp(as_of)
+    nh = len(hh_ids)
+    ch = ledger.charges[KEY + ["due_date", "amount", "written_off", "demand_sent_date"]]
     ch = ch[ch["due_date"].notna() & (ch["due_date"] <= t)].copy()
     ch["written_off"] = ch["written_off"].fillna(0).astype(np.int64)
     ch["hc"] = _codes(hh_ids, ch["household_id"])
@@ -266,52 +260,94 @@ def law_columns(ledger: Any, as_of: dt.date) -> pd.DataFrame:
     susp["hc"] = _codes(hh_ids, susp["household_id"])
     active = np.zeros(nh, dtype=bool)
     active[susp.loc[susp["active"].astype(bool), "hc"].to_numpy()] = True
-    res["under_suspension"] = active
 
-    # 延滞金
-    ent = _entaikin(ch, pays, susp, as_of)
-    res["entaikin"] = np.bincount(ch["hc"].to_numpy(), weights=ent.to_numpy(), minlength=nh).astype(np.int64)
+    ch["entaikin"] = _entaikin(ch, pays, susp, as_of).to_numpy()
 
-    # 時効
-    u = ch[(ch["unpaid"] > 0) & (ch["due_s"] < t)].copy()
-    if u.empty:
-        return res
-    years = lim.period_years(as_of)
-    u["lim"] = add_months_minpo_vec(u["due_s"] + pd.Timedelta(days=1), 12 * years).to_numpy()
-    ev = _renewal_events(ledger, u, pays, hh_ids, as_of)
-    if len(ev):
-        ev = ev.sort_values(["iid", "date"]).reset_index(drop=True)
-        ev["k"] = ev.groupby("iid").cumcount()
+    # 時効 of unpaid overdue instalments
+    ch["limitation_date"] = pd.Series(pd.NaT, index=ch.index, dtype="datetime64[ns]")
+    ch["first_seizure_date"] = pd.Series(pd.NaT, index=ch.index, dtype="datetime64[ns]")
+    u = ch[(ch["unpaid"] > 0) & (ch["due_s"] < t)]
+    if len(u):
+        years = lim.period_years(as_of)
         lim_arr = np.full(len(ch), np.datetime64("NaT"), dtype="datetime64[ns]")
-        lim_arr[u["iid"].to_numpy()] = u["lim"].to_numpy()
-        for k in range(int(ev["k"].max()) + 1):
-            rows = ev[ev["k"] == k]
-            iids = rows["iid"].to_numpy()
-            ok = rows["date"].to_numpy() <= lim_arr[iids]
-            rows, iids = rows[ok], iids[ok]
-            if not len(rows):
-                continue
-            new = add_months_minpo_vec(rows["date"] + pd.to_timedelta(rows["offset"], unit="D"),
-                                       12 * years).to_numpy()
-            lim_arr[iids] = np.maximum(new, lim_arr[iids])
-        u["lim"] = lim_arr[u["iid"].to_numpy()]
-    horizon = np.datetime64(lim.warning_horizon(as_of), "ns")
+        lim_arr[u["iid"].to_numpy()] = add_months_minpo_vec(u["due_s"] + pd.Timedelta(days=1), 12 * years).to_numpy()
+        ev = _renewal_events(ledger, u, pays, hh_ids, as_of)
+        if len(ev):
+            ev = ev.sort_values(["iid", "date"]).reset_index(drop=True)
+            ev["k"] = ev.groupby("iid").cumcount()
+            for k in range(int(ev["k"].max()) + 1):
+                rows = ev[ev["k"] == k]
+                iids = rows["iid"].to_numpy()
+                ok = rows["date"].to_numpy() <= lim_arr[iids]
+                rows, iids = rows[ok], iids[ok]
+                if not len(rows):
+                    continue
+                new = add_months_minpo_vec(rows["date"] + pd.to_timedelta(rows["offset"], unit="D"),
+                                           12 * years).to_numpy()
+                lim_arr[iids] = np.maximum(new, lim_arr[iids])
+        ch["limitation_date"] = lim_arr
+        sent = ch["demand_sent_date"].to_numpy()
+        dm = ~np.isnat(lim_arr) & ~np.isnat(sent)
+        fs = np.full(len(ch), np.datetime64("NaT"), dtype="datetime64[ns]")
+        if dm.any():
+            fs[dm] = first_seizure_dates(pd.Series(sent[dm])).to_numpy()
+        ch["first_seizure_date"] = fs
+    lim_v = ch["limitation_date"].to_numpy()
     t64 = t.to_datetime64()
-    lim_v = u["lim"].to_numpy()
-    hc = u["hc"].to_numpy()
-    alive = lim_v >= t64
-    res["nearest_limitation"] = _min_by(hc[alive], lim_v[alive], nh)
-    res["n_expiring"] = np.bincount(hc[alive & (lim_v <= horizon)], minlength=nh).astype(np.int64)
-    res["n_expired"] = np.bincount(hc[~alive], minlength=nh).astype(np.int64)
+    horizon = np.datetime64(lim.warning_horizon(as_of), "ns")
+    has = ~np.isnat(lim_v)
+    ch["expired"] = has & (lim_v < t64)
+    ch["expiring"] = has & (lim_v >= t64) & (lim_v <= horizon)
+    return ch, active
 
-    # 差押 possible: 督促状 sent, its 10 days passed, unpaid, within limitation, no 執行停止 in force.
-    sent = u["demand_sent_date"].to_numpy()
-    dm = alive & ~np.isnat(sent)
-    if dm.any():
-        fs = first_seizure_dates(pd.Series(sent[dm])).to_numpy()
-        res["first_seizure_date"] = _min_by(hc[dm], fs, nh)
-        can = np.bincount(hc[dm][fs <= t64], minlength=nh) > 0
-        res["seizure_possible"] = can & ~active
+
+def law_instalments(ledger: Any, as_of: dt.date) -> pd.DataFrame:
+    """The law state of every instalment due by ``as_of`` (one row per household × fiscal year × instalment).
+
+    Columns: ``household_id, fiscal_year, instalment, due_date, due_shifted, amount, paid_asof, unpaid,
+    entaikin, demand_sent_date, limitation_date`` (NaT unless unpaid and overdue), ``expiring`` (within the
+    warning window), ``expired``, ``first_seizure_date`` (NaT unless unpaid, within limitation, 督促状 sent).
+    """
+    if isinstance(as_of, pd.Timestamp):
+        as_of = as_of.date()
+    ch, _active = _instalments(ledger, as_of, _household_index(ledger))
+    out = ch.rename(columns={"due_s": "due_shifted"})
+    cols = KEY + ["due_date", "due_shifted", "amount", "paid_asof", "unpaid", "entaikin", "demand_sent_date",
+                  "limitation_date", "expiring", "expired", "first_seizure_date"]
+    return out[cols].reset_index(drop=True)
+
+
+def law_columns(ledger: Any, as_of: dt.date) -> pd.DataFrame:
+    """Per household as of ``as_of``: 延滞金, limitation, seizure columns (see the module docstring)."""
+    if isinstance(as_of, pd.Timestamp):
+        as_of = as_of.date()
+    t64 = pd.Timestamp(as_of).to_datetime64()
+    hh_ids = _household_index(ledger)
+    nh = len(hh_ids)
+    res = pd.DataFrame(index=hh_ids)
+    if ledger.charges.empty:
+        res["entaikin"] = np.zeros(nh, dtype=np.int64)
+        res["nearest_limitation"] = pd.Series(pd.NaT, index=hh_ids, dtype="datetime64[ns]")
+        res["n_expiring"] = np.zeros(nh, dtype=np.int64)
+        res["n_expired"] = np.zeros(nh, dtype=np.int64)
+        res["seizure_possible"] = np.zeros(nh, dtype=bool)
+        res["first_seizure_date"] = pd.Series(pd.NaT, index=hh_ids, dtype="datetime64[ns]")
+        res["under_suspension"] = np.zeros(nh, dtype=bool)
+        return res
+    ch, active = _instalments(ledger, as_of, hh_ids)
+    hc = ch["hc"].to_numpy()
+    lim_v = ch["limitation_date"].to_numpy()
+    alive = ~np.isnat(lim_v) & (lim_v >= t64)
+    fs = ch["first_seizure_date"].to_numpy()
+    has_fs = alive & ~np.isnat(fs)
+    res["entaikin"] = np.bincount(hc, weights=ch["entaikin"].to_numpy(), minlength=nh).astype(np.int64)
+    res["nearest_limitation"] = _min_by(hc[alive], lim_v[alive], nh)
+    res["n_expiring"] = np.bincount(hc[ch["expiring"].to_numpy()], minlength=nh).astype(np.int64)
+    res["n_expired"] = np.bincount(hc[ch["expired"].to_numpy()], minlength=nh).astype(np.int64)
+    res["first_seizure_date"] = _min_by(hc[has_fs], fs[has_fs], nh)
+    can = np.bincount(hc[has_fs & (fs <= t64)], minlength=nh) > 0
+    res["seizure_possible"] = can & ~active
+    res["under_suspension"] = active
     return res
 
 
