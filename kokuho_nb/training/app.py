@@ -13,9 +13,7 @@ import logging
 import secrets
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from kokuho_nb.era import normalize_text
 from kokuho_nb.errors import UserError
@@ -27,6 +25,9 @@ from kokuho_nb.store.paths import resolve_store
 from kokuho_nb.training import attempts as store_attempts
 from kokuho_nb.training.exercises import Exercise, Score, generate, levels, score
 
+if TYPE_CHECKING:  # pandas is imported lazily: it would double the page's start-up time
+    import pandas as pd
+
 log = logging.getLogger(__name__)
 
 READY_MARKER = '<div class="kokuho-ready" data-page="ojt"></div>'
@@ -34,6 +35,8 @@ READY_MARKER = '<div class="kokuho-ready" data-page="ojt"></div>'
 
 def staff_of_store(store: str | Path | None) -> pd.DataFrame | None:
     """The staff table of the latest snapshot (only that file is read), or None when the store has none."""
+    import pandas as pd
+
     from kokuho_nb.store.snapshots import list_snapshots, snapshot_path
 
     root = resolve_store(store)

@@ -15,13 +15,14 @@ import datetime as dt
 import json
 import uuid
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from kokuho_nb.params import load_yaml
 from kokuho_nb.store import db
 from kokuho_nb.training.exercises import Exercise, Score
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SCHEMA = [
     """CREATE TABLE IF NOT EXISTS training_sessions (
@@ -102,6 +103,8 @@ def record_attempt(store: str | Path | None, session_id: str, officer_code: str,
 
 def attempts(store: str | Path | None, officer_code: str | None = None) -> pd.DataFrame:
     """Every stored answer (optionally of one officer), oldest first; ``answer`` decoded."""
+    import pandas as pd
+
     conn = connect(store)
     try:
         sql = "SELECT * FROM training_attempts" + (" WHERE officer_code = ?" if officer_code else "") + " ORDER BY id"
@@ -122,6 +125,8 @@ def pass_rule() -> tuple[float, int]:
 
 def sessions(store: str | Path | None) -> pd.DataFrame:
     """One row per session: officer, flowchart, level, questions, answered, points, ratio, completed_at, passed."""
+    import pandas as pd
+
     conn = connect(store)
     try:
         rows = conn.execute(
