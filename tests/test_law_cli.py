@@ -60,6 +60,7 @@ def test_explicit_fiscal_year_and_tax_kind(capsys) -> None:
          "完納日"),
         (["--amount", "1000", "--due", "2026-07-31", "--paid", "2026-09-30", "--fiscal-year", "X9"], "年度"),
         (["--amount", "100000", "--due", "2026-11-30", "--paid", "2027-01-15"], "2027年"),
+        (["--amount", "100000", "--due", "2026-11-30"], "--paid を指定してください"),
     ],
 )
 def test_bad_arguments_fail_with_japanese_message(capsys, args, message) -> None:

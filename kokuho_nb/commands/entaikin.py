@@ -25,9 +25,10 @@ from kokuho_nb.law.entaikin import EntaikinResult, compute, format_exact
 
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser("entaikin", help=t("law.cli.help"), description=t("law.cli.help"))
-    p.add_argument("--amount", required=True, help=t("law.cli.amount"))
-    p.add_argument("--due", required=True, help=t("law.cli.due"))
-    p.add_argument("--paid", required=True, help=t("law.cli.paid"))
+    # Required, but checked in run() so that a missing one gets a Japanese message.
+    p.add_argument("--amount", help=t("law.cli.amount"))
+    p.add_argument("--due", help=t("law.cli.due"))
+    p.add_argument("--paid", help=t("law.cli.paid"))
     p.add_argument("--payment", action="append", default=[], metavar="DATE:YEN", help=t("law.cli.payment"))
     p.add_argument("--fiscal-year", dest="fiscal_year", help=t("law.cli.fiscal_year"))
     p.add_argument("--kind", choices=["premium", "tax"], default="premium", help=t("law.cli.kind"))
@@ -64,6 +65,9 @@ def parse_payment(text: str) -> tuple[dt.date, int]:
 
 
 def run(args: argparse.Namespace) -> int:
+    for option in ("amount", "due", "paid"):
+        if not getattr(args, option):
+            raise UserError(t("law.cli.missing", option=f"--{option}"), f"--{option} is required")
     amount = parse_yen(args.amount)
     due = _date("--due", args.due)
     paid = _date("--paid", args.paid)
