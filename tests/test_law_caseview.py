@@ -128,3 +128,25 @@ def test_per_instalment_state_matches_scalar_rules() -> None:
         else:
             assert pd.isna(row["limitation_date"]) and not row["expired"] and not row["expiring"]
     assert n_lim > 0
+
+
+def test_law_columns_on_the_imported_synthetic_ward(request) -> None:
+    """Integration with the canonical Ledger of a real import (skipped until the synthetic ward exists)."""
+    try:
+        from kokuho_nb.store.snapshots import load_snapshot
+        from kokuho_nb.synth import generate  # noqa: F401
+    except ImportError:
+        pytest.skip("kokuho_nb.synth.generate is not available yet")
+    store = request.getfixturevalue("small_store")
+    ledger = load_snapshot(store)
+    as_of = ledger.as_of or AS_OF
+    got = law_columns(ledger, as_of)
+    assert set(ledger.households["household_id"]) <= set(got.index)
+    assert (got["entaikin"] >= 0).all() and (got["entaikin"] % 100 == 0).all()
+    # Scalar check on a sample of households with 延滞金 or a limitation date.
+    sample = got[(got["entaikin"] > 0) | got["nearest_limitation"].notna()].index[:15]
+    small = type(ledger)(**{name: df[df["household_id"].isin(sample)] if "household_id" in df.columns else df
+                            for name, df in ledger.tables().items()})
+    ref = _scalar(small, as_of)
+    for hid, g in ref.groupby("household_id"):
+        assert got.loc[hid, "entaikin"] == g["ent"].sum(), hid
