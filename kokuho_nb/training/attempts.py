@@ -133,7 +133,7 @@ def sessions(store: str | Path | None) -> pd.DataFrame:
             "SELECT s.session_id, s.officer_code, s.flowchart_id, s.level, s.seed, s.n_questions, s.started_at, "
             "COUNT(a.id) AS answered, COALESCE(SUM(a.points), 0) AS points, MAX(a.answered_at) AS completed_at "
             "FROM training_sessions s LEFT JOIN training_attempts a ON a.session_id = s.session_id "
-            "GROUP BY s.session_id ORDER BY s.started_at"
+            "GROUP BY s.session_id ORDER BY s.started_at, s.rowid"
         ).fetchall()
     finally:
         conn.close()
