@@ -150,3 +150,19 @@ def test_law_columns_on_the_imported_synthetic_ward(request) -> None:
     ref = _scalar(small, as_of)
     for hid, g in ref.groupby("household_id"):
         assert got.loc[hid, "entaikin"] == g["ent"].sum(), hid
+
+
+def test_household_deadlines_are_sorted_and_referenced() -> None:
+    from kokuho_nb.law.deadlines import household_deadlines
+
+    ledger = random_ledger(30, seed=3, as_of=AS_OF)
+    inst = law_instalments(ledger, AS_OF)
+    hid = inst.loc[inst["unpaid"] > 0, "household_id"].iloc[0]
+    got = household_deadlines(ledger, hid, AS_OF)
+    assert got and [d.date for d in got] == sorted(d.date for d in got)
+    assert all(d.label and d.reference for d in got)
+    mine = inst[(inst["household_id"] == hid) & (inst["unpaid"] > 0) & (inst["due_shifted"] < pd.Timestamp(AS_OF))]
+    lim_dates = {d.date for d in got if "時効完成日" in d.label}
+    assert lim_dates == {x.date() for x in mine["limitation_date"]}
+    for r in mine[~mine["expired"] & mine["demand_sent_date"].notna()].itertuples():
+        assert deadlines.first_seizure(r.demand_sent_date.date()).date in {d.date for d in got}

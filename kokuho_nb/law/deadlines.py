@@ -18,6 +18,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import pandas as pd
+
 from kokuho_nb.era import to_wareki
 from kokuho_nb.labels import t
 from kokuho_nb.law._params import lp as parameter
@@ -118,3 +120,56 @@ def limitation(due: dt.date, renewals: Iterable[Any] = ()) -> Deadline:
     param = parameter("law.limitation.period_years")
     return Deadline(limitation_date(due, renewals), t("law.deadlines.limitation"),
                     reference_text(param, due))
+
+
+def household_deadlines(ledger: Any, household_id: str, as_of: dt.date) -> list[Deadline]:
+    """Every legal deadline of one household as of ``as_of``, sorted by date (for a case page).
+
+    Per unpaid overdue instalment: the 督促状 deadline when no 督促状 is recorded, the first seizure date,
+    the limitation date; per arrangement in force (分納誓約 with its number of instalments, 換価の猶予):
+    its end; per 執行停止 in force: its extinction date. Labels carry the instalment (年度・期別). An instalment
+    already past its limitation date shows only that date.
+    """
+    from kokuho_nb.era import fiscal_year_label
+    from kokuho_nb.law.caseview import law_instalments
+
+    def only(df: Any) -> Any:
+        return df[df["household_id"] == household_id] if "household_id" in df.columns else df
+
+    tables = {name: only(df) for name, df in ledger.tables().items()} if hasattr(ledger, "tables") else {
+        name: only(getattr(ledger, name)) for name in ("households", "charges", "payments", "dispositions",
+                                                        "contacts") if hasattr(ledger, name)}
+    small = type(ledger)(**tables)
+    out: list[Deadline] = []
+    inst = law_instalments(small, as_of)
+    for r in inst[inst["unpaid"] > 0].itertuples(index=False):
+        if r.due_shifted.date() >= as_of:
+            continue
+        tag = t("law.deadlines.instalment_tag", fy=fiscal_year_label(int(r.fiscal_year)), n=int(r.instalment))
+        if r.expired:  # past its limitation: only the limitation date matters (write-off)
+            pass
+        elif r.demand_sent_date is None or r.demand_sent_date != r.demand_sent_date:  # NaT
+            d = demand_latest(r.due_date.date())
+            out.append(Deadline(d.date, f"{tag} {d.label}", d.reference))
+        else:
+            d = first_seizure(r.demand_sent_date.date())
+            out.append(Deadline(d.date, f"{tag} {d.label}", d.reference))
+        if r.limitation_date == r.limitation_date:  # not NaT
+            param = parameter("law.limitation.period_years")
+            out.append(Deadline(r.limitation_date.date(), f"{tag} {t('law.deadlines.limitation')}",
+                                reference_text(param, as_of)))
+    disp = tables.get("dispositions")
+    if disp is not None and len(disp):
+        live = disp[disp["start_date"].notna() & (disp["start_date"] <= pd.Timestamp(as_of))
+                    & (disp["state"].fillna("継続") == "継続")]
+        for r in live.itertuples(index=False):
+            start = r.start_date.date()
+            if r.kind == "執行停止":
+                out.append(suspension_extinction(start))
+            elif r.kind == "換価の猶予":
+                out.append(arrangement_end("換価の猶予", start))
+            elif r.kind == "分納誓約":
+                n = getattr(r, "instalments_count", None)
+                if n is not None and n == n and int(n) > 0:
+                    out.append(arrangement_end("分納誓約", start, instalments=int(n)))
+    return sorted(out, key=lambda d: (d.date, d.label))
