@@ -9,17 +9,27 @@ import re
 import shutil
 import subprocess
 import textwrap
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import Protocol
 
 from kokuho_nb.errors import UserError
 from kokuho_nb.flowcharts.model import Flowchart
-from kokuho_nb.flowcharts.walk import Path as WalkPath
 from kokuho_nb.labels import t
 from kokuho_nb.params import load_yaml
 
 STYLE_FILE = "flowcharts/domains/diagram.yaml"
+
+
+class Drawable(Protocol):
+    """What a diagram highlights: a walked :class:`~kokuho_nb.flowcharts.walk.Path` or a stored one."""
+
+    @property
+    def node_ids(self) -> Sequence[str]: ...
+
+    @property
+    def edges(self) -> Sequence[tuple[str, str]]: ...
 
 
 def _style() -> dict:
@@ -35,7 +45,7 @@ def _wrap(text: str, width: int) -> str:
     return "\n".join(textwrap.wrap(text, width=width, break_long_words=True)) or " "
 
 
-def to_dot(fc: Flowchart, path: WalkPath | None = None, *, wrong_edges: Iterable[tuple[str, str]] = (),
+def to_dot(fc: Flowchart, path: Drawable | None = None, *, wrong_edges: Iterable[tuple[str, str]] = (),
            show_refs: bool = True) -> str:
     """The Graphviz source for ``fc``; ``path`` nodes/edges highlighted, ``wrong_edges`` marked as mistakes."""
     st = _style()
@@ -96,7 +106,7 @@ def _dot_to_svg(source: str) -> str:
     return svg[svg.index("<svg"):]
 
 
-def render_svg(fc: Flowchart, path: WalkPath | None = None, *, wrong_edges: Iterable[tuple[str, str]] = (),
+def render_svg(fc: Flowchart, path: Drawable | None = None, *, wrong_edges: Iterable[tuple[str, str]] = (),
                show_refs: bool = True, max_width: str | None = "100%") -> str:
     """The diagram as an inline SVG string (no XML prolog), optionally scaled to the container width."""
     svg = _dot_to_svg(to_dot(fc, path, wrong_edges=tuple(wrong_edges), show_refs=show_refs))
@@ -125,7 +135,7 @@ def _dot_to_svg_and_jpg(source: str, dpi: int) -> tuple[str, bytes]:
         return svg[svg.index("<svg"):], jpg_file.read_bytes()
 
 
-def render_svg_and_jpg(fc: Flowchart, path: WalkPath | None = None, *,
+def render_svg_and_jpg(fc: Flowchart, path: Drawable | None = None, *,
                        wrong_edges: Iterable[tuple[str, str]] = (), show_refs: bool = True,
                        dpi: int = 120) -> tuple[str, bytes]:
     """The diagram as inline SVG (screens) and JPEG bytes (PDF printing: WeasyPrint embeds JPEG as is,

@@ -63,6 +63,14 @@ class Path:
         }
 
 
+@dataclass(frozen=True)
+class StoredPath:
+    """A walked path kept as plain node ids and edges (e.g. inside an exercise), for drawing."""
+
+    node_ids: tuple[str, ...]
+    edges: tuple[tuple[str, str], ...]
+
+
 def choose(node: Node, case: Mapping[str, Any], domains: Mapping[str, cnd.Domain]) -> Step:
     """The branch a decision takes for ``case`` with the reason; :class:`UserError` if not exactly one."""
     try:

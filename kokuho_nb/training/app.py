@@ -18,8 +18,6 @@ from typing import TYPE_CHECKING, Any
 from kokuho_nb.era import normalize_text
 from kokuho_nb.errors import UserError
 from kokuho_nb.flowcharts import Flowchart, available, load, render_svg
-from kokuho_nb.flowcharts.walk import Path as WalkPath
-from kokuho_nb.flowcharts.walk import Step
 from kokuho_nb.labels import t
 from kokuho_nb.store.paths import resolve_store
 from kokuho_nb.training import attempts as store_attempts
@@ -156,27 +154,17 @@ class Trainer:
     def diagram(self, ex: Exercise | None = None, response: dict[str, Any] | None = None) -> str:
         """SVG of the flowchart with the case's path highlighted and a wrong branch choice marked."""
         ex = ex or self.current
-        if ex is None or self.flowchart is None or not ex.path_nodes:
+        if ex is None or self.flowchart is None or ex.drawn_path is None:
             return ""
         fc = self.flowchart
-        path = WalkPath(fc.id, [Step(fc.nodes[n]) for n in ex.path_nodes])
-        path_edges = set(ex.path_edges)
+        path = ex.drawn_path
         wrong: list[tuple[str, str]] = []
         if response and ex.kind == "branch" and ex.node_id:
             node = fc.nodes[ex.node_id]
             chosen = next((b for b in node.branches if str(b.index) == str(response.get("choice"))), None)
-            if chosen is not None and (node.id, chosen.next) not in path_edges:
+            if chosen is not None and (node.id, chosen.next) not in path.edges:
                 wrong.append((node.id, chosen.next))
-        walk_like = _PathView(path, path_edges)
-        return render_svg(fc, walk_like, wrong_edges=wrong)  # type: ignore[arg-type]
-
-
-class _PathView:
-    """A walked path rebuilt from an exercise's stored nodes and edges (for drawing)."""
-
-    def __init__(self, path: WalkPath, edges: set[tuple[str, str]]) -> None:
-        self.node_ids = path.node_ids
-        self.edges = sorted(edges)
+        return render_svg(fc, path, wrong_edges=wrong)
 
 
 # --- rendering helpers (HTML strings; testable without widgets) -----------------------------------------------

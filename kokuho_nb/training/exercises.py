@@ -26,7 +26,7 @@ from kokuho_nb.era import to_wareki
 from kokuho_nb.errors import UserError
 from kokuho_nb.flowcharts import Flowchart, load, load_domains, walk
 from kokuho_nb.flowcharts import conditions as cnd
-from kokuho_nb.flowcharts.walk import Path
+from kokuho_nb.flowcharts.walk import Path, StoredPath
 from kokuho_nb.labels import t
 from kokuho_nb.params import load_yaml
 from kokuho_nb.training.cases import generate_case
@@ -69,6 +69,13 @@ class Exercise:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @property
+    def drawn_path(self) -> StoredPath | None:
+        """The case's path through the flowchart, for the diagram (None for law questions)."""
+        if not self.path_nodes:
+            return None
+        return StoredPath(tuple(self.path_nodes), tuple((a, b) for a, b in self.path_edges))
 
 
 @dataclass(frozen=True)

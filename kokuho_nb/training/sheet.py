@@ -13,10 +13,9 @@ import tempfile
 from pathlib import Path
 
 from kokuho_nb.flowcharts import Flowchart, load
-from kokuho_nb.flowcharts.render import render_svg_and_jpg
+from kokuho_nb.flowcharts.render import Drawable, render_svg_and_jpg
 from kokuho_nb.labels import t
 from kokuho_nb.store.paths import resolve_outputs
-from kokuho_nb.training.app import _PathView
 from kokuho_nb.training.exercises import Exercise, generate, level_spec
 
 CHOICE_MARKS = "アイウエオカキクケコ"
@@ -71,9 +70,9 @@ def _doc(body: str, title: str, css: str) -> str:
             f"<style>{css}{SHEET_CSS}</style></head><body>{body}</body></html>")
 
 
-def _diagram(fc: Flowchart, path: object | None, image: str | Path) -> str:
+def _diagram(fc: Flowchart, path: Drawable | None, image: str | Path) -> str:
     """An inline SVG (``image="svg"``), or, given a folder, a JPEG written there and linked (for PDF)."""
-    svg, jpg = render_svg_and_jpg(fc, path)  # type: ignore[arg-type]
+    svg, jpg = render_svg_and_jpg(fc, path)
     if image == "svg":
         return svg
     folder = Path(image)
@@ -128,7 +127,7 @@ def answer_key_html(fc: Flowchart, items: list[Exercise], level: str, seed: int,
     for n, ex in enumerate(items, start=1):
         diagram = ""
         if ex.path_nodes:
-            diagram = f'<div class="diagram small">{_diagram(fc, _PathView_from(ex), image)}</div>'
+            diagram = f'<div class="diagram small">{_diagram(fc, ex.drawn_path, image)}</div>'
         parts.append(
             f'<div class="q answer"><h2>{html.escape(t("training.sheet.question", n=n))}'
             f"（{html.escape(t('training.kind.' + ex.kind))}）</h2>"
@@ -136,13 +135,6 @@ def answer_key_html(fc: Flowchart, items: list[Exercise], level: str, seed: int,
             f"<p>{html.escape(t('training.app.explanation'))}：{html.escape(ex.explanation)}</p>"
             f"<p>{html.escape(t('training.app.reference'))}：{html.escape(ex.reference)}</p>{diagram}</div>")
     return _doc("".join(parts), t("training.sheet.key_title", flowchart=fc.title, level=level), css)
-
-
-def _PathView_from(ex: Exercise) -> _PathView:  # noqa: N802
-    view = _PathView.__new__(_PathView)
-    view.node_ids = list(ex.path_nodes)
-    view.edges = sorted(tuple(e) for e in ex.path_edges)
-    return view
 
 
 def write_sheets(flowchart: str | Flowchart, level: str, count: int | None = None, seed: int = 1,
