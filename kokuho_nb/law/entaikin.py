@@ -28,7 +28,7 @@ from kokuho_nb.era import fiscal_year_label, to_wareki
 from kokuho_nb.errors import UserError
 from kokuho_nb.labels import t
 from kokuho_nb.law._params import lp as parameter
-from kokuho_nb.law.calendar import add_months_minpo, closed_day_reason, shift_due_date
+from kokuho_nb.law.calendar import _as_date, add_months_minpo, closed_day_reason, shift_due_date
 from kokuho_nb.params import parameters_dir
 
 KINDS = ("premium", "tax")
@@ -218,10 +218,7 @@ def _norm_payments(payments: Iterable[Any]) -> list[tuple[dt.date, int]]:
             day, amount = item.get("date"), item.get("amount")
         else:
             day, amount = item
-        if isinstance(day, str):
-            day = dt.date.fromisoformat(day)
-        if isinstance(day, dt.datetime):
-            day = day.date()
+        day = dt.date.fromisoformat(day) if isinstance(day, str) else _as_date(day)
         if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
             raise UserError(t("law.errors.payment_amount", amount=amount), f"bad payment amount {amount!r}")
         out.append((day, amount))
@@ -248,6 +245,7 @@ def compute(
     """
     if not isinstance(amount, int) or isinstance(amount, bool) or amount < 0:
         raise UserError(t("law.errors.negative_amount", amount=amount), f"bad amount {amount!r}")
+    due, until = _as_date(due), _as_date(until)
     pays = _norm_payments(payments)
     for day, _ in pays:
         if day > until:
@@ -257,6 +255,7 @@ def compute(
             )
     susp = []
     for start, end in suspensions:
+        start, end = _as_date(start), _as_date(end)
         if start > end:
             raise UserError(t("law.errors.suspension_order", start=start, end=end), "suspension start > end")
         susp.append((start, end))

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kokuho_nb.law._params import lp as parameter
-from kokuho_nb.law.calendar import add_months_minpo, shift_due_date
+from kokuho_nb.law.calendar import _as_date, add_months_minpo, shift_due_date
 
 ONE_DAY = dt.timedelta(days=1)
 RENEWAL_KINDS = ("demand", "seizure", "pledge", "payment")
@@ -71,8 +71,9 @@ def _to_renewal(item: Any) -> Renewal:
     if isinstance(item, Renewal):
         return item
     if isinstance(item, dt.date):
-        return Renewal(item, "pledge")
+        return Renewal(_as_date(item), "pledge")
     day, kind = item
+    day = _as_date(day)
     if kind not in RENEWAL_KINDS:
         raise ValueError(f"unknown renewal kind {kind!r}")
     return Renewal(day, kind)
@@ -80,7 +81,7 @@ def _to_renewal(item: Any) -> Renewal:
 
 def limitation_detail(due: dt.date, renewals: Iterable[Any] = ()) -> LimitationResult:
     """The running limitation period of an instalment due (nominally) on ``due``, after ``renewals``."""
-    due_shifted = shift_due_date(due)
+    due_shifted = shift_due_date(_as_date(due))
     start = due_shifted + ONE_DAY
     years = period_years(start)
     res = LimitationResult(due_shifted, start, add_months_minpo(start, 12 * years))
