@@ -135,16 +135,6 @@ def rule_reference(code: str) -> str:
 # --- step 1: features from the history -----------------------------------------------------------------
 
 
-def _days(as_of: pd.Timestamp, dates: pd.Series) -> pd.Series:
-    """Whole days from ``dates`` to ``as_of`` (BIG where NaT)."""
-    out = (as_of - dates).dt.days
-    return out.fillna(BIG).astype("int64")
-
-
-def _empty(columns: list[str]) -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
-
-
 def history_features(
     households: pd.Index,
     as_of: dt.date,
@@ -158,122 +148,150 @@ def history_features(
     """One row per household in ``households`` with the history features (:data:`FEATURES`).
 
     Only records dated on or before ``as_of`` count, so a later snapshot can be triaged as of an earlier
-    date. ``contacts`` is in the canonical contacts schema (the ledger's plus accepted returns).
+    date. ``contacts`` is in the canonical contacts schema (the ledger's plus accepted returns). Households
+    are mapped to integer positions once per table; everything after that is numpy on integers.
     """
     th = thresholds if thresholds is not None else _thresholds(as_of)
-    ts = pd.Timestamp(as_of)
+    ts = np.datetime64(pd.Timestamp(as_of).to_datetime64(), "ns")
+    day = np.timedelta64(1, "D")
     idx = pd.Index(households, name="household_id")
+    n = len(idx)
+    never = np.datetime64("NaT", "ns")
     out = pd.DataFrame(index=idx)
 
+    def codes_of(frame: pd.DataFrame) -> np.ndarray:
+        return idx.get_indexer(frame["household_id"]) if len(frame) else np.zeros(0, dtype=np.int64)
+
+    def latest(codes: np.ndarray, dates: np.ndarray) -> np.ndarray:
+        """Per household, the latest of ``dates`` (NaT when none)."""
+        res = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
+        if len(codes):
+            np.maximum.at(res, codes, dates.astype("datetime64[ns]").astype(np.int64))
+        res = res.view("datetime64[ns]")
+        res[res == np.datetime64(np.iinfo(np.int64).min, "ns")] = never
+        return res
+
+    def days_since(dates: np.ndarray) -> np.ndarray:
+        missing = np.isnat(dates)
+        delta = (ts - np.where(missing, ts, dates)) // day
+        return np.where(missing, BIG, delta).astype(np.int64)
+
+    def any_of(codes: np.ndarray) -> np.ndarray:
+        return np.bincount(codes, minlength=n)[:n] > 0 if len(codes) else np.zeros(n, dtype=bool)
+
+    def count(codes: np.ndarray) -> np.ndarray:
+        return np.bincount(codes, minlength=n)[:n].astype(np.int64) if len(codes) else np.zeros(n, dtype=np.int64)
+
     # payments: last payment date
-    pay = payments if payments is not None else _empty(["household_id", "paid_date", "amount"])
-    pay = pay[pay["paid_date"] <= ts] if len(pay) else pay
-    last_paid = pay.groupby("household_id")["paid_date"].max() if len(pay) else pd.Series(dtype="datetime64[ns]")
-    last_paid = pd.to_datetime(last_paid.reindex(idx))
-    out["days_since_payment"] = _days(ts, last_paid)
+    if payments is not None and len(payments):
+        pc = codes_of(payments)
+        pdates = payments["paid_date"].to_numpy(dtype="datetime64[ns]")
+        pamount = payments["amount"].to_numpy(dtype=np.int64)
+        keep = (pc >= 0) & (pdates <= ts)
+        pc, pdates, pamount = pc[keep], pdates[keep], pamount[keep]
+    else:
+        pc, pdates, pamount = np.zeros(0, np.int64), np.zeros(0, "datetime64[ns]"), np.zeros(0, np.int64)
+    last_paid = latest(pc, pdates)
+    out["days_since_payment"] = days_since(last_paid)
 
     # contacts
-    con = contacts if contacts is not None else _empty(["household_id", "date", "method", "result"])
-    if len(con):
-        con = con[(con["date"] <= ts) & con["household_id"].isin(idx)]
-    if len(con):
-        con = con[["household_id", "date", "method", "result", "promised_amount", "promised_date"]].copy()
-        reached = con["result"].isin(REACHED_RESULTS)
-        last_reached = con.loc[reached].groupby("household_id")["date"].max().reindex(idx)
-        last_any = con.groupby("household_id")["date"].max().reindex(idx)
-        out["days_since_reached"] = _days(ts, pd.to_datetime(last_reached))
-        out["days_since_contact"] = _days(ts, pd.to_datetime(last_any))
-        # attempts after the household was last reached or last paid (whichever is later), within the window
-        reset = pd.concat([pd.to_datetime(last_reached), last_paid], axis=1).max(axis=1)
-        window_start = ts - pd.Timedelta(days=int(th["no_answer_window_days"]))
-        reset = reset.fillna(window_start).clip(lower=window_start)
-        con["reset"] = con["household_id"].map(reset)
-        after = con[con["date"] > con["reset"]]
-        g_letters = after[after["method"] == "文書"].groupby("household_id").size()
-        no_ans = after[after["method"].isin(["電話", "SMS", "訪問", "臨場催告"]) & after["result"].isin(NO_ANSWER_RESULTS)]
-        out["n_letters_unanswered"] = g_letters.reindex(idx).fillna(0).astype("int64")
-        out["n_calls_unanswered"] = no_ans.groupby("household_id").size().reindex(idx).fillna(0).astype("int64")
-        out["sms_tried"] = idx.isin(after.loc[after["method"] == "SMS", "household_id"].unique())
-        out["centre_visit_tried"] = idx.isin(after.loc[after["method"] == "訪問", "household_id"].unique())
-        recent = con["date"] > ts - pd.Timedelta(days=int(th["recent_contact_days"]))
-        out["field_visit_recent"] = idx.isin(con.loc[recent & (con["method"] == "臨場催告"), "household_id"].unique())
-        year = con["date"] > ts - pd.Timedelta(days=365)
-        out["n_refusals"] = (
-            con[year & (con["result"] == "拒否")].groupby("household_id").size().reindex(idx).fillna(0).astype("int64")
-        )
-        # the latest promise
-        prom = con[con["result"].isin(PROMISE_RESULTS) & con["promised_date"].notna()]
-        prom = prom.sort_values(["household_id", "date"]).drop_duplicates("household_id", keep="last")
-        prom = prom.set_index("household_id")
-        if len(prom) and len(pay):
-            p = pay[pay["household_id"].isin(prom.index)][["household_id", "paid_date", "amount"]]
-            p = p.join(prom["date"].rename("promise_contact"), on="household_id")
-            paid_since = p[p["paid_date"] > p["promise_contact"]].groupby("household_id")["amount"].sum()
-        else:
-            paid_since = pd.Series(dtype="int64")
-        prom_paid = paid_since.reindex(prom.index).fillna(0)
-        needed = prom["promised_amount"].astype("Float64").fillna(1).astype(float) * float(th["promise_kept_ratio"])
-        kept = prom_paid.astype(float) >= needed.clip(lower=1)
-        due = pd.to_datetime(prom["promised_date"])
-        grace = pd.Timedelta(days=int(th["promise_grace_days"]))
-        pending = (~kept) & (due + grace >= ts)
-        broken = (~kept) & (due + grace < ts)
-        # a promise only counts while it is the latest time the household was reached
-        is_latest = prom["date"] >= pd.to_datetime(last_reached.reindex(prom.index))
-        kept_recent = kept & ((ts - due).dt.days <= int(th["monitor_days"]))
-        out["promise_pending"] = idx.isin(prom.index[pending & is_latest])
-        out["promise_kept_recent"] = idx.isin(prom.index[kept_recent])
-        out["promise_broken"] = idx.isin(prom.index[broken & is_latest])
+    if contacts is not None and len(contacts):
+        cc = codes_of(contacts)
+        cdates = contacts["date"].to_numpy(dtype="datetime64[ns]")
+        keep = (cc >= 0) & (cdates <= ts)
+        cc, cdates = cc[keep], cdates[keep]
+        method = contacts["method"].to_numpy(dtype=object)[keep]
+        result = contacts["result"].to_numpy(dtype=object)[keep]
+        pamt = contacts["promised_amount"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)[keep]
+        pdue = contacts["promised_date"].to_numpy(dtype="datetime64[ns]")[keep]
     else:
-        for col in ("days_since_reached", "days_since_contact"):
-            out[col] = BIG
-        for col in ("n_letters_unanswered", "n_calls_unanswered", "n_refusals"):
-            out[col] = 0
-        for col in ("sms_tried", "centre_visit_tried", "field_visit_recent", "promise_pending",
-                    "promise_kept_recent", "promise_broken"):
-            out[col] = False
+        cc, cdates = np.zeros(0, np.int64), np.zeros(0, "datetime64[ns]")
+        method = result = np.zeros(0, dtype=object)
+        pamt, pdue = np.zeros(0), np.zeros(0, "datetime64[ns]")
+    reached = np.isin(result, REACHED_RESULTS)
+    last_reached = latest(cc[reached], cdates[reached])
+    out["days_since_reached"] = days_since(last_reached)
+    out["days_since_contact"] = days_since(latest(cc, cdates))
+    # attempts after the household was last reached or last paid (whichever is later), within the window
+    window_start = ts - int(th["no_answer_window_days"]) * day
+    reset = np.fmax(np.fmax(last_reached, last_paid), window_start)
+    after = cdates > reset[cc] if len(cc) else np.zeros(0, dtype=bool)
+    is_call = np.isin(method, ["電話", "SMS", "訪問", "臨場催告"]) & np.isin(result, NO_ANSWER_RESULTS)
+    out["n_letters_unanswered"] = count(cc[after & (method == "文書")])
+    out["n_calls_unanswered"] = count(cc[after & is_call])
+    out["sms_tried"] = any_of(cc[after & (method == "SMS")])
+    out["centre_visit_tried"] = any_of(cc[after & (method == "訪問")])
+    recent = cdates > ts - int(th["recent_contact_days"]) * day
+    out["field_visit_recent"] = any_of(cc[recent & (method == "臨場催告")])
+    year = cdates > ts - 365 * day
+    out["n_refusals"] = count(cc[year & (result == "拒否")])
+    # the latest promise (a promise only counts while it is the latest time the household was reached)
+    is_prom = np.isin(result, PROMISE_RESULTS) & ~np.isnat(pdue)
+    order = np.lexsort((cdates[is_prom], cc[is_prom]))
+    pcodes, pdate_c = cc[is_prom][order], cdates[is_prom][order]
+    pdue_s, pamt_s = pdue[is_prom][order], pamt[is_prom][order]
+    last_of = np.ones(len(pcodes), dtype=bool)
+    if len(pcodes):
+        last_of[:-1] = pcodes[:-1] != pcodes[1:]
+    pcodes, pdate_c, pdue_s, pamt_s = pcodes[last_of], pdate_c[last_of], pdue_s[last_of], pamt_s[last_of]
+    promise_contact = np.full(n, never)
+    promise_contact[pcodes] = pdate_c
+    pc_date = promise_contact[pc] if len(pc) else np.zeros(0, "datetime64[ns]")
+    paid_after = (pdates > pc_date) & ~np.isnat(pc_date) if len(pc) else np.zeros(0, dtype=bool)
+    paid_since = np.bincount(pc[paid_after], weights=pamount[paid_after], minlength=n)[:n] if len(pc) else np.zeros(n)
+    needed = np.clip(np.nan_to_num(pamt_s, nan=1.0) * float(th["promise_kept_ratio"]), 1, None)
+    kept = paid_since[pcodes] >= needed
+    grace = int(th["promise_grace_days"]) * day
+    pending = ~kept & (pdue_s + grace >= ts)
+    broken = ~kept & (pdue_s + grace < ts)
+    is_latest = pdate_c >= np.where(np.isnat(last_reached[pcodes]), pdate_c, last_reached[pcodes])
+    kept_recent = kept & ((ts - pdue_s) // day <= int(th["monitor_days"]))
+    out["promise_pending"] = any_of(pcodes[pending & is_latest])
+    out["promise_kept_recent"] = any_of(pcodes[kept_recent])
+    out["promise_broken"] = any_of(pcodes[broken & is_latest])
 
     # inquiries
-    inq = inquiries if inquiries is not None else _empty(["household_id", "inquiry_date"])
-    if len(inq):
-        inq = inq[(inq["inquiry_date"] <= ts) & inq["household_id"].isin(idx)]
-    if len(inq):
-        out["days_since_inquiry"] = _days(ts, pd.to_datetime(inq.groupby("household_id")["inquiry_date"].max().reindex(idx)))
-        answered = inq[inq["result"].isin(["有", "無"]) & inq["answer_date"].notna() & (inq["answer_date"] <= ts)]
-        out["days_since_answer"] = _days(
-            ts, pd.to_datetime(answered.groupby("household_id")["answer_date"].max().reindex(idx))
-        )
-        fresh = answered["answer_date"] > ts - pd.Timedelta(days=int(th["inquiry_fresh_days"]))
-        found = answered[fresh & (answered["result"] == "有")]
-        amount = found["found_amount"].astype("Float64").fillna(0).astype("int64")
-        found_sum = amount.groupby(found["household_id"]).sum()
-        out["found_amount"] = found_sum.reindex(idx).fillna(0).astype("int64")
-        out["assets_found"] = out["found_amount"] > 0
-        unanswered = inq[(inq["mode"] == "電子") & ((inq["result"] == "未回答") | inq["answer_date"].isna())]
-        unanswered = unanswered[unanswered["inquiry_date"] < ts - pd.Timedelta(days=14)]
-        out["electronic_unanswered"] = idx.isin(unanswered["household_id"].unique())
+    if inquiries is not None and len(inquiries):
+        qc = codes_of(inquiries)
+        qdate = inquiries["inquiry_date"].to_numpy(dtype="datetime64[ns]")
+        keep = (qc >= 0) & (qdate <= ts)
+        qc, qdate = qc[keep], qdate[keep]
+        adate = inquiries["answer_date"].to_numpy(dtype="datetime64[ns]")[keep]
+        qres = inquiries["result"].to_numpy(dtype=object)[keep]
+        qmode = inquiries["mode"].to_numpy(dtype=object)[keep]
+        qfound = inquiries["found_amount"].astype("Float64").to_numpy(dtype=float, na_value=0.0)[keep]
     else:
-        out["days_since_inquiry"] = BIG
-        out["days_since_answer"] = BIG
-        out["found_amount"] = 0
-        out["assets_found"] = False
-        out["electronic_unanswered"] = False
+        qc, qdate, adate = np.zeros(0, np.int64), np.zeros(0, "datetime64[ns]"), np.zeros(0, "datetime64[ns]")
+        qres = qmode = np.zeros(0, dtype=object)
+        qfound = np.zeros(0)
+    out["days_since_inquiry"] = days_since(latest(qc, qdate))
+    answered = np.isin(qres, ["有", "無"]) & ~np.isnat(adate) & (adate <= ts)
+    out["days_since_answer"] = days_since(latest(qc[answered], adate[answered]))
+    fresh = answered & (adate > ts - int(th["inquiry_fresh_days"]) * day) & (qres == "有")
+    found = np.bincount(qc[fresh], weights=qfound[fresh], minlength=n)[:n] if len(qc) else np.zeros(n)
+    out["found_amount"] = found.astype(np.int64)
+    out["assets_found"] = out["found_amount"].to_numpy() > 0
+    unanswered = (qmode == "電子") & ((qres == "未回答") | np.isnat(adate)) & (qdate < ts - 14 * day)
+    out["electronic_unanswered"] = any_of(qc[unanswered])
 
     # dispositions
-    dis = dispositions if dispositions is not None else _empty(["household_id", "kind", "start_date", "state"])
-    if len(dis):
-        dis = dis[(dis["start_date"] <= ts) & dis["household_id"].isin(idx)]
+    if dispositions is not None and len(dispositions):
+        dc = codes_of(dispositions)
+        ddate = dispositions["start_date"].to_numpy(dtype="datetime64[ns]")
+        keep = (dc >= 0) & (ddate <= ts)
+        dc = dc[keep]
+        kind = dispositions["kind"].to_numpy(dtype=object)[keep]
+        state = dispositions["state"].to_numpy(dtype=object)[keep]
+    else:
+        dc, kind, state = np.zeros(0, np.int64), np.zeros(0, dtype=object), np.zeros(0, dtype=object)
 
-    def _has(kinds: tuple[str, ...], state: str) -> np.ndarray:
-        if not len(dis):
-            return np.zeros(len(idx), dtype=bool)
-        sel = dis[dis["kind"].isin(kinds) & (dis["state"] == state)]
-        return idx.isin(sel["household_id"].unique())
+    def has(kinds: tuple[str, ...], st: str) -> np.ndarray:
+        return any_of(dc[np.isin(kind, kinds) & (state == st)])
 
-    out["seized_active"] = _has(("差押",), "継続")
-    out["suspended_active"] = _has(("執行停止",), "継続")
-    out["pledge_active"] = _has(("分納誓約", "換価の猶予"), "継続")
-    out["pledge_broken"] = _has(("分納誓約",), "不履行") & ~out["pledge_active"].to_numpy()
+    out["seized_active"] = has(("差押",), "継続")
+    out["suspended_active"] = has(("執行停止",), "継続")
+    out["pledge_active"] = has(("分納誓約", "換価の猶予"), "継続")
+    out["pledge_broken"] = has(("分納誓約",), "不履行") & ~out["pledge_active"].to_numpy()
     out["pledge_kept"] = out["pledge_active"] & (out["days_since_payment"] <= 62)
     out["monitoring"] = out["promise_pending"] | out["promise_kept_recent"] | out["pledge_kept"]
     return out
@@ -339,15 +357,17 @@ def evaluate(frame: pd.DataFrame, as_of: dt.date, *, thresholds: dict[str, Any] 
     has_primary = lmask.any(axis=1)
     first = np.where(has_primary, lmask.argmax(axis=1), -1)
 
-    # reasons as ';'-joined codes: encode each row's rule pattern as bytes, map the (few) unique patterns
+    # reasons as ';'-joined codes: the (few) distinct rule patterns are joined once and mapped back
     codes = np.array([r.code for r in active], dtype=object)
-    packed = np.packbits(masks, axis=1)
-    keys = [bytes(row) for row in packed] if n else []
-    pattern_text: dict[bytes, str] = {}
-    for key, row in zip(keys, masks, strict=True):
-        if key not in pattern_text:
-            pattern_text[key] = ";".join(codes[row])
-    reasons = [pattern_text[k] for k in keys]
+    col_of = {r.code: j for j, r in enumerate(active)}
+    if n:
+        packed = np.ascontiguousarray(np.packbits(masks, axis=1))
+        keys = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
+        uniq, first_at, inverse = np.unique(keys, return_index=True, return_inverse=True)
+        texts = np.array([";".join(codes[masks[i]]) for i in first_at], dtype=object)
+        reasons = texts[inverse.ravel()]
+    else:
+        reasons = np.zeros(0, dtype=object)
 
     primary_code = np.array([r.code for r in lrules] + [""], dtype=object)
     pick = np.where(first >= 0, first, len(lrules))
@@ -367,13 +387,13 @@ def evaluate(frame: pd.DataFrame, as_of: dt.date, *, thresholds: dict[str, Any] 
     for g in reversed(spec["suspension_grounds"]):
         hit = _eval(g["when"], ns, th, n)
         ground = ground.mask(hit, int(g["ground"]))
-    is_susp = out["reasons"].str.contains("SUSPENSION_CANDIDATE", regex=False)
+    is_susp = masks[:, col_of["SUSPENSION_CANDIDATE"]] if "SUSPENSION_CANDIDATE" in col_of else np.zeros(n, bool)
     out["suspension_ground"] = ground.where(is_susp, pd.NA).astype("Int64")
 
     # 財産調査: electronic from the start date unless an electronic inquiry went unanswered
     electronic_from = dt.date.fromisoformat(str(th["electronic_inquiry_start"]))
     electronic = (as_of >= electronic_from) & ~env["electronic_unanswered"].to_numpy()
-    is_inq = out["reasons"].str.contains("PROPERTY_INQUIRY", regex=False).to_numpy()
+    is_inq = masks[:, col_of["PROPERTY_INQUIRY"]] if "PROPERTY_INQUIRY" in col_of else np.zeros(n, bool)
     out["inquiry_mode"] = np.where(is_inq, np.where(electronic, "電子", "紙"), "")
 
     # foreign residents: leaflet language and the immigration-office link in force
@@ -472,9 +492,9 @@ def triage_frame(
     table.loc[on_list, "next_action"] = decisions.loc[on_list, "action"].to_numpy()
     to_spec = decisions["to_specialist"].to_numpy() & (table["total_arrears"].to_numpy() > 0)
     table.loc[to_spec, ["queue", "primary_reason", "next_action"]] = ["specialist", "MEETING_ASSIGNED", "SPECIALIST_REVIEW"]
-    table.loc[to_spec & ~table["reasons"].str.contains("MEETING_ASSIGNED", regex=False).to_numpy(), "reasons"] = (
-        "MEETING_ASSIGNED;" + table["reasons"]
-    ).str.rstrip(";")
+    if to_spec.any():
+        fix = to_spec & ~table["reasons"].str.contains("MEETING_ASSIGNED", regex=False).to_numpy()
+        table.loc[fix, "reasons"] = ("MEETING_ASSIGNED;" + table.loc[fix, "reasons"]).str.rstrip(";")
     table["list_owner"] = decisions["owner_code"].where(decisions["owner_code"] != "", table["officer_code"])
     table["meeting_decision"] = decisions["decision_type"].to_numpy()
     return table.reset_index(drop=True)

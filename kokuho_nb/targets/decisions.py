@@ -18,12 +18,27 @@ COLUMNS = ["household_id", "decision_type", "decision_label", "list_action", "as
            "meeting_month"]
 
 
+def _any_decisions(store: str | Path | None) -> bool:
+    from kokuho_nb.store.db import connect
+
+    conn = connect(store)
+    try:
+        found = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meeting_decisions'").fetchone()
+        if not found:
+            return False
+        return conn.execute("SELECT 1 FROM meeting_decisions WHERE item_kind = 'case' LIMIT 1").fetchone() is not None
+    finally:
+        conn.close()
+
+
 def assigned_cases(store: str | Path | None, month: str) -> pd.DataFrame:
     """Cases the monthly meeting decided for ``month``'s lists (decided at the previous month's meeting).
 
     Columns: ``household_id, decision_type, decision_label, list_action, assign_role, owner_code, note,
     meeting_month`` (see docs/architecture.md). Empty when the meeting module or its table is absent.
     """
+    if not _any_decisions(store):  # nothing decided yet: don't load the meeting package (it is heavy)
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS})
     try:
         from kokuho_nb.meeting.decisions import case_decisions_for_lists
     except ImportError:  # the meeting module is optional for the lists

@@ -277,19 +277,18 @@ def _centre_done(conn: Any, month: str) -> dict[str, int]:
     return {r[0]: int(r[1] or 0) for r in rows}
 
 
-def _payload(row: dict[str, Any]) -> str:
-    out = {}
+def payloads(items: pd.DataFrame) -> list[str]:
+    """One JSON object per item with the :data:`PAYLOAD_COLUMNS` (dates as ISO dates, NA as null), vectorised."""
+    frame = pd.DataFrame(index=items.index)
     for col in PAYLOAD_COLUMNS:
-        v = row.get(col)
-        if v is None or (not isinstance(v, str | list | dict) and pd.isna(v)):
-            out[col] = None
-        elif isinstance(v, pd.Timestamp | dt.date):
-            out[col] = pd.Timestamp(v).date().isoformat()
-        elif isinstance(v, np.integer | np.bool_ | np.floating):
-            out[col] = v.item()
-        else:
-            out[col] = v
-    return json.dumps(out, ensure_ascii=False, sort_keys=True)
+        s = items[col] if col in items else pd.Series(None, index=items.index, dtype=object)
+        if pd.api.types.is_datetime64_any_dtype(s):
+            s = s.dt.strftime("%Y-%m-%d").astype(object).where(s.notna(), None)
+        frame[col] = s
+    if not len(frame):
+        return []
+    text = frame.to_json(orient="records", lines=True, force_ascii=False, double_precision=4)
+    return text.rstrip("\n").split("\n")
 
 
 def read_issue(conn: Any, month: str, revision: int) -> IssueResult | None:
@@ -350,13 +349,14 @@ def issue_month(
                      mt.as_of.isoformat(), mt.snapshot_id, int(mt.synthetic), issued_at, len(plan.items)),
                 )
                 records = plan.items.to_dict("records")
+                texts = payloads(plan.items)
                 conn.executemany(
                     "INSERT INTO target_items(month, list_code, revision, rank, household_id, owner_code, queue, "
                     "primary_reason, reasons, next_action, planned_method, priority, total_arrears, payload) "
                     "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     [(month, plan.list_code, revision, i + 1, r["household_id"], plan.owner_code, r["queue"],
                       r["primary_reason"], r["reasons"], r["next_action"], r.get("planned_method") or "",
-                      float(r["priority"]), int(r["total_arrears"]), _payload(r)) for i, r in enumerate(records)],
+                      float(r["priority"]), int(r["total_arrears"]), texts[i]) for i, r in enumerate(records)],
                 )
         mt.table.to_parquet(folder / "triage.parquet", index=False)
         pacing = {plan.list_code: plan.pacing for plan in plans}
