@@ -161,3 +161,17 @@ def test_officer_validated_against_store_staff(small_store: Path, tmp_path: Path
     assert trainer.check_officer(code) == code
     with pytest.raises(UserError):
         trainer.check_officer("NO-SUCH-OFFICER")
+
+
+def test_ojt_notebook_executes_and_renders_the_app(tmp_store: Path, tmp_path: Path) -> None:
+    """What Voilà does on a page request: run the notebook in a python3 kernel; the app widget is its output."""
+    from kokuho_nb.runner import run_notebook
+
+    out = tmp_path / "run"
+    executed = run_notebook("ojt_app", {"store": str(tmp_store)}, out)
+    nb = json.loads(Path(executed).read_text(encoding="utf-8"))
+    outputs = [o for c in nb["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])]
+    assert not [o for o in outputs if o.get("output_type") == "error"]
+    views = [o for o in outputs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    assert len(views) == 1
+    assert "模擬データ" in json.dumps(nb, ensure_ascii=False)
