@@ -14,13 +14,12 @@ from kokuho_nb.era import (
     normalize_text,
     parse_date,
     parse_fiscal_year,
-    to_wareki,
 )
 from kokuho_nb.errors import UserError
 from kokuho_nb.labels import t
 from kokuho_nb.law._params import lp
 from kokuho_nb.law.deadlines import reference_text
-from kokuho_nb.law.entaikin import EntaikinResult, compute, format_exact
+from kokuho_nb.law.entaikin import EntaikinResult, compute, format_exact, to_wareki
 
 
 def register(subparsers: Any) -> None:

@@ -24,7 +24,8 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
-from kokuho_nb.era import fiscal_year_label, to_wareki
+from kokuho_nb.era import fiscal_year_label
+from kokuho_nb.era import to_wareki as _to_wareki
 from kokuho_nb.errors import UserError
 from kokuho_nb.labels import t
 from kokuho_nb.law._params import lp as parameter
@@ -113,6 +114,14 @@ class EntaikinResult:
 def _percent(rate: Fraction) -> str:
     text = f"{float(rate * 100):.3f}".rstrip("0").rstrip(".")
     return text
+
+
+def to_wareki(day: dt.date) -> str:
+    """和暦 for display; ISO for dates before the supported eras (never fails)."""
+    try:
+        return _to_wareki(day)
+    except ValueError:
+        return day.isoformat()
 
 
 def format_exact(value: Fraction, places: int = 2) -> str:
