@@ -130,9 +130,22 @@ def parameter_from_node(name: str, node: dict[str, Any]) -> Parameter:
 
 
 def parameter(name: str) -> Parameter:
-    """Look up a dated parameter by dotted name (see module docstring)."""
+    """Look up a dated parameter by dotted name (see module docstring).
+
+    Cached per parameters folder; :func:`clear_cache` after editing parameter files in a running process.
+    """
+    return _parameter(name, str(parameters_dir()))
+
+
+def clear_cache() -> None:
+    _parameter.cache_clear()
+    _load_yaml_cached.cache_clear()
+
+
+@lru_cache(maxsize=1024)
+def _parameter(name: str, base_dir: str) -> Parameter:
     parts = name.split(".")
-    base = parameters_dir()
+    base = Path(base_dir)
     # Try the longest file path first: a/b/c.yaml, then a/b.yaml key c, then a.yaml keys b.c
     for split in range(len(parts), 0, -1):
         candidate = base.joinpath(*parts[:split]).with_suffix(".yaml")
