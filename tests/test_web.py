@@ -197,14 +197,14 @@ def test_import_report_counts_and_warnings():
                                       "warnings": [{"line": 3, "column": "電話", "message": "電話番号の形式"}]}],
                            "warnings": ["全体の警告"]}}
     rows = imports.file_counts(manifest)
-    assert rows == [{"file": "世帯.csv", "rows": 12, "accepted": 10, "quarantined": 2}]
+    assert rows == [{"file": "世帯.csv", "rows": 12, "accepted": 10, "quarantined": 2, "yen_quarantined": None}]
     lines = imports.warnings(manifest)
     assert "全体の警告" in lines and "世帯.csv・3・電話: 電話番号の形式" in lines
     q = pd.DataFrame({"file": ["世帯.csv"] * 2, "line": [4, 9], "message": ["世帯番号がありません", "重複"]})
     html = imports.report_html(manifest, q, synthetic=True)
     assert 'data-rows="2"' in html and "世帯番号がありません" in html and "模擬データ" in html
     assert imports.file_counts({"counts": {"households": 5}}) == [
-        {"file": "households", "rows": 5, "accepted": 5, "quarantined": None}]
+        {"file": "households", "rows": 5, "accepted": 5, "quarantined": None, "yen_quarantined": None}]
 
 
 # --- landing & data -----------------------------------------------------------------------------------------

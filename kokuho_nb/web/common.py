@@ -109,9 +109,23 @@ def show_page(name: str, build: Callable[[], Any]) -> None:
             display(content)
     except Exception as exc:  # noqa: BLE001 - every failure becomes a friendly message
         state = "error"
-        display(HTML(STYLE + '<div class="kokuho-page">' + error_html(report_error(f"page {name}", exc))
-                     + f'<p><a href="/">{esc(t("web.common.back_home"))}</a></p></div>'))
+        body = (STYLE + '<div class="kokuho-page">' + error_html(report_error(f"page {name}", exc))
+                + f'<p><a href="/" target="_self">{esc(t("web.common.back_home"))}</a></p></div>')
+        display(_link_safe_html(body))
     display(HTML(ready_marker(name, state)))
+
+
+def _link_safe_html(body: str) -> Any:
+    """HTML whose links work in Voilà: an ipywidgets HTML (JupyterLab's output renderer would hand local
+    links to a document manager that Voilà doesn't have); a plain HTML output where widgets are missing."""
+    try:
+        import ipywidgets as w
+
+        return w.HTML(body)
+    except ImportError:  # pragma: no cover
+        from IPython.display import HTML
+
+        return HTML(body)
 
 
 def safe_callback(out: Any, where: str) -> Callable[[Callable[..., None]], Callable[..., None]]:

@@ -12,9 +12,9 @@ from typing import Any
 
 import pandas as pd
 
-from kokuho_nb.labels import t
+from kokuho_nb.labels import t, table
 from kokuho_nb.web import data as webdata
-from kokuho_nb.web.common import esc, header_html, table_html
+from kokuho_nb.web.common import esc, header_html, table_html, yen
 
 log = logging.getLogger("kokuho_nb.web")
 
@@ -36,18 +36,19 @@ def file_counts(manifest: dict[str, Any]) -> list[dict[str, Any]]:
         for f in files:
             if not isinstance(f, dict):
                 continue
-            accepted = _first(f, "accepted", "imported", "rows_ok", "ok")
-            quarantined = _first(f, "quarantined", "rejected", "rows_quarantined", "bad")
-            total = _first(f, "rows", "read", "total", "rows_read")
+            accepted = _first(f, "rows_accepted", "accepted", "imported")
+            quarantined = _first(f, "rows_quarantined", "quarantined", "rejected")
+            total = _first(f, "rows_read", "rows", "read", "total")
             if total is None and accepted is not None:
                 total = accepted + (quarantined or 0)
             rows.append({"file": _first(f, "file", "name", "path", "table") or "?", "rows": total,
-                         "accepted": accepted, "quarantined": quarantined})
+                         "accepted": accepted, "quarantined": quarantined,
+                         "yen_quarantined": _first(f, "yen_quarantined")})
         return rows
     counts = manifest.get("counts") or {}
-    for table, n in counts.items():
+    for name, n in counts.items():
         n = n.get("rows") if isinstance(n, dict) else n
-        rows.append({"file": table, "rows": n, "accepted": n, "quarantined": None})
+        rows.append({"file": name, "rows": n, "accepted": n, "quarantined": None, "yen_quarantined": None})
     return rows
 
 
@@ -68,6 +69,9 @@ def warnings(manifest: dict[str, Any]) -> list[str]:
                 found = list(found) + [dict(w, file=w.get("file", f.get("file"))) if isinstance(w, dict) else w
                                        for w in f.get("warnings") or []]
     lines = []
+    for key in ("overpayments", "payment_mismatches"):
+        if report.get(key):
+            lines.append(t(f"web.imports.{key}", n=len(report[key])))
     for w in found:
         if isinstance(w, dict):
             where = "・".join(str(w[k]) for k in ("file", "line", "column") if w.get(k) not in (None, ""))
@@ -93,8 +97,11 @@ def report_html(manifest: dict[str, Any], quarantined: pd.DataFrame, *, syntheti
     counts = file_counts(manifest)
     parts.append(table_html(counts, {"file": t("web.imports.file"), "rows": t("web.imports.rows"),
                                      "accepted": t("web.imports.accepted"),
-                                     "quarantined": t("web.imports.quarantined")},
-                            numeric={"rows", "accepted", "quarantined"}, css_class="kokuho-table kokuho-counts"))
+                                     "quarantined": t("web.imports.quarantined"),
+                                     "yen_quarantined": t("web.imports.yen_quarantined")},
+                            numeric={"rows", "accepted", "quarantined", "yen_quarantined"},
+                            formats={"yen_quarantined": lambda v: "—" if v is None else yen(v)},
+                            css_class="kokuho-table kokuho-counts"))
     parts.append(f"<h2>{esc(t('web.imports.quarantine_title'))}</h2>")
     n = len(quarantined)
     parts.append(f'<div class="kokuho-quarantine" data-rows="{n}">')
@@ -102,7 +109,8 @@ def report_html(manifest: dict[str, Any], quarantined: pd.DataFrame, *, syntheti
         parts.append(f'<p class="kokuho-note">{esc(t("web.imports.no_quarantine"))}</p>')
     else:
         shown = quarantined.head(QUARANTINE_ROWS_SHOWN)
-        columns = {c: str(c) for c in shown.columns}
+        labels = table("web.imports.quarantine_columns")
+        columns = {c: labels.get(c, str(c)) for c in shown.columns if c != "row"}  # not the raw row (JSON)
         parts.append(table_html(shown.astype(object).where(shown.notna(), None).to_dict("records"), columns))
         if n > QUARANTINE_ROWS_SHOWN:
             parts.append(f'<p class="kokuho-note">{esc(t("web.imports.more", n=n - QUARANTINE_ROWS_SHOWN))}</p>')

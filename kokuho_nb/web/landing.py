@@ -20,7 +20,8 @@ def landing_html(available: dict[str, bool], *, meta: str = "", synthetic: bool 
         label = t(f"web.index.pages.{name}.name")
         text = t(f"web.index.pages.{name}.text")
         if available.get(name):
-            link = f'<a class="kokuho-link" data-page="{name}" href="{esc(page_url(name, base_url))}">{esc(label)}</a>'
+            link = (f'<a class="kokuho-link" data-page="{name}" target="_self" '
+                    f'href="{esc(page_url(name, base_url))}">{esc(label)}</a>')
         else:
             link = f'<span class="kokuho-link-missing">{esc(label)} {esc(t("web.index.unavailable"))}</span>'
         items.append(f"<li>{link}<div class='kokuho-note'>{esc(text)}</div></li>")
@@ -30,7 +31,9 @@ def landing_html(available: dict[str, bool], *, meta: str = "", synthetic: bool 
 
 
 def build(store: Any = None) -> Any:
-    from IPython.display import HTML
+    # An ipywidgets HTML widget, not an IPython HTML output: JupyterLab's output renderer hands local links
+    # to a document manager (which Voilà doesn't have), so a click would do nothing.
+    import ipywidgets as w
 
     from kokuho_nb.errors import UserError
     from kokuho_nb.web import data
@@ -44,4 +47,4 @@ def build(store: Any = None) -> Any:
         synthetic = data.is_synthetic(manifest)
     except UserError as exc:
         meta = exc.message
-    return HTML(landing_html(available, meta=meta, synthetic=synthetic))
+    return w.HTML(landing_html(available, meta=meta, synthetic=synthetic))

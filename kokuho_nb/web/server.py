@@ -123,7 +123,7 @@ def voila_config(opts: ServeOptions) -> Any:
     c.VoilaConfiguration.default_pool_size = 0
     c.VoilaKernelManager.kernel_pools_config = {
         "default": {"pool_size": 0},
-        **{path: {"pool_size": opts.pool_size} for path in pages.values()},
+        **{path: {"pool_size": opts.pool_size} for name, path in pages.items() if name not in TEST_PAGES},
     }
     c.VoilaKernelManager.fill_delay = 1.0
     # Culling (MappingKernelManager is the base of Voilà's kernel manager; pooled kernels are never culled).

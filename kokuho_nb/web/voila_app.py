@@ -24,6 +24,9 @@ class PageHandler(TornadoVoilaHandler):
     async def get(self, path: str | None = None) -> None:
         if path not in self.kokuho_pages:
             raise tornado.web.HTTPError(404)
+        # Voilà's page shuts its kernel down on unload with a beacon carrying the _xsrf cookie, but the
+        # page never sets that cookie (-> 403, the kernel lingers until culled). Accessing the token sets it.
+        _ = self.xsrf_token
         await super().get(path)
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
