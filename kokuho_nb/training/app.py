@@ -29,6 +29,12 @@ if TYPE_CHECKING:  # pandas is imported lazily: it would double the page's start
 log = logging.getLogger(__name__)
 
 READY_MARKER = '<div class="kokuho-ready" data-page="ojt"></div>'
+PAGE_CSS = (
+    "<style>.kokuho-facts{border-collapse:collapse;margin:4px 0}"
+    ".kokuho-facts th,.kokuho-facts td{border:1px solid #ccc;padding:2px 8px;text-align:left;font-weight:normal}"
+    ".kokuho-facts th{background:#f4f4f4}.kokuho-summary table{border-collapse:collapse}"
+    ".kokuho-summary td,.kokuho-summary th{border:1px solid #ccc;padding:2px 8px;text-align:left}</style>"
+)
 
 
 def staff_of_store(store: str | Path | None) -> pd.DataFrame | None:
@@ -136,6 +142,12 @@ class Trainer:
         self.index += 1
         return self.current
 
+    def result_rows(self) -> list[tuple[str, str, str]]:
+        """(問n, question type, result) for the end-of-set table."""
+        return [(t("training.app.question_no", n=i + 1, total=len(self.exercises)), t(f"training.kind.{ex.kind}"),
+                 sc.label if sc is not None else "-") for i, (ex, sc) in enumerate(zip(self.exercises, self.scores,
+                                                                                          strict=True))]
+
     def summary(self) -> dict[str, Any]:
         done = [s for s in self.scores if s is not None]
         points = sum(s.points for s in done)
@@ -191,7 +203,8 @@ def feedback_html(result: Score) -> str:
     )
 
 
-def summary_html(summary: dict[str, Any]) -> str:
+def summary_html(summary: dict[str, Any], rows: list[tuple[str, str, str]] | None = None) -> str:
+    """The end-of-set score; ``rows`` = (question, kind, result label) per question."""
     verdict = t("training.app.passed") if summary["passed"] else t("training.app.not_passed")
     if not summary.get("eligible", True):
         verdict = t("training.app.not_eligible", n=summary["min_questions"])
@@ -201,11 +214,16 @@ def summary_html(summary: dict[str, Any]) -> str:
                   wrong=summary["wrong"])
     mark = t("training.app.pass_mark", mark=f"{summary['pass_mark']:.0%}")
     passed = str(summary["passed"]).lower()
+    table_html = ""
+    if rows:
+        body = "".join(f"<tr><td>{html.escape(a)}</td><td>{html.escape(b)}</td><td>{html.escape(c)}</td></tr>"
+                       for a, b, c in rows)
+        table_html = f"<table>{body}</table>"
     return (
         f'<div class="kokuho-summary" data-passed="{passed}">'
         f"<h3>{html.escape(t('training.app.finished'))}</h3>"
         f"<p>{html.escape(score_text)}</p><p>{html.escape(breakdown)}</p>"
-        f"<p><b>{html.escape(verdict)}</b>（{html.escape(mark)}）</p></div>"
+        f"<p><b>{html.escape(verdict)}</b>（{html.escape(mark)}）</p>{table_html}</div>"
     )
 
 
@@ -233,7 +251,7 @@ def build_app(store: str | Path | None = None, *, count: int | None = None):  # 
     import ipywidgets as w
 
     trainer = Trainer(store)
-    banner = w.HTML(f'<div class="kokuho-synthetic" style="background:#fff3cd;padding:4px 8px">'
+    banner = w.HTML(PAGE_CSS + f'<div class="kokuho-synthetic" style="background:#fff3cd;padding:4px 8px">'
                     f'{html.escape(t("common.synthetic_banner"))}</div>')
     title = w.HTML(f"<h2>{html.escape(t('training.app.title'))}</h2>")
     error = w.HTML()
@@ -272,7 +290,7 @@ def build_app(store: str | Path | None = None, *, count: int | None = None):  # 
         ex = trainer.current
         if ex is None:
             quiz.layout.display = "none"
-            result.value = summary_html(trainer.summary())
+            result.value = summary_html(trainer.summary(), trainer.result_rows())
             return
         question.value = question_html(ex, trainer.index + 1, len(trainer.exercises))
         is_choice = ex.answer_kind == "choice"
