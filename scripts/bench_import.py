@@ -22,6 +22,19 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+def _write(df: pd.DataFrame, path: Path, encoding: str) -> None:
+    """Fast CSV writing through Arrow (dates as ISO, missing as empty), transcoded when CP932 is asked for."""
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    for i, field in enumerate(table.schema):
+        if pa.types.is_timestamp(field.type):
+            table = table.set_column(i, field.name, table.column(i).cast(pa.date32()))
+    pacsv.write_csv(table, path, write_options=pacsv.WriteOptions(quoting_style="needed"))
+    if encoding != "utf-8":
+        path.write_bytes(path.read_bytes().decode("utf-8").encode(encoding))
+
 
 FULL = str.maketrans({chr(c): chr(c + 0xFEE0) for c in range(0x30, 0x3A)})
 
@@ -51,7 +64,7 @@ def simple_ledger(out: Path, households: int, messy: bool, seed: int = 1) -> Pat
         "電話番号有無": yn[rng.integers(0, 2, n)], "口座振替": yn[rng.integers(0, 2, n)],
         "資格状態": rng.choice(["加入中", "喪失"], n, p=[.9, .1]), "厚生年金加入": yn[rng.integers(0, 2, n)],
         "居所不明": yn[(rng.random(n) < .98).astype(int)],
-    }).to_csv(out / "世帯.csv", index=False, encoding=enc)
+    }).pipe(_write, out / "世帯.csv", enc)
 
     fy = np.repeat(np.array([2022, 2023, 2024]), 10)
     inst = np.tile(np.arange(1, 11), 3)
@@ -78,27 +91,23 @@ def simple_ledger(out: Path, households: int, messy: bool, seed: int = 1) -> Pat
         ch["調定額"] = ch["調定額"].map("{:,}円".format)
         ch["世帯番号"] = ch["世帯番号"].str.translate(FULL)
         pay["金額"] = pay["金額"].map("{:,}".format)
-    else:
-        for frame, cols in ((ch, ["納期限", "最終収納日", "督促状発送日"]), (pay, ["収納日"])):
-            for c in cols:
-                frame[c] = frame[c].dt.strftime("%Y-%m-%d").fillna("")
-    ch.to_csv(out / "調定.csv", index=False, encoding=enc)
-    pay.to_csv(out / "収納.csv", index=False, encoding=enc)
+    _write(ch, out / "調定.csv", enc)
+    _write(pay, out / "収納.csv", enc)
 
     n_off = 30
     pd.DataFrame({
         "担当者コード": [f"K{i:03d}" for i in range(1, n_off + 1)], "氏名": "徴収　職員", "係": "収納係",
         "役職": "徴収吏員", "担当地区": [f"A{2 * i - 1:02d};A{2 * i:02d}" for i in range(1, n_off + 1)],
         "着任日": "2020-04-01", "区分": "継続",
-    }).to_csv(out / "担当者.csv", index=False, encoding=enc)
+    }).pipe(_write, out / "担当者.csv", enc)
     m = n * 2
     pd.DataFrame({
         "世帯番号": ids.to_numpy()[rng.integers(0, n, m)],
-        "日付": (pd.Timestamp("2024-06-01") + pd.to_timedelta(rng.integers(0, 365, m), unit="D")).strftime("%Y-%m-%d"),
+        "日付": pd.Timestamp("2024-06-01") + pd.to_timedelta(rng.integers(0, 365, m), unit="D"),
         "担当者コード": [f"K{i:03d}" for i in rng.integers(1, n_off + 1, m)],
         "手段": rng.choice(["文書", "電話", "SMS", "訪問"], m), "結果": rng.choice(["接触", "不在", "不通"], m),
         "約束金額": "", "約束日": "", "メモ": "",
-    }).to_csv(out / "折衝記録.csv", index=False, encoding=enc)
+    }).pipe(_write, out / "折衝記録.csv", enc)
     return out
 
 
@@ -127,7 +136,8 @@ def child(ledger: str, store: str, profile: bool) -> None:
         report = import_ledger(ledger, store)
     seconds = time.perf_counter() - t0
     rows = {f: c["rows_read"] for f, c in report.files.items()}
-    print(json.dumps({"seconds": seconds, "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    print(json.dumps({"seconds": seconds, "cpu_seconds": usage.ru_utime + usage.ru_stime, "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                       "rows": rows, "quarantined": len(report.quarantine), "snapshot": report.snapshot_id}))
 
 
@@ -161,7 +171,7 @@ def main() -> int:
         print(f"ledger: {how}, households={args.households:,}, messy={args.messy}, {size:,.0f} MB, "
               f"{total_rows:,} rows (generation {gen:.1f} s)")
         print(f"rows per file: {res['rows']}")
-        print(f"import: {res['seconds']:.1f} s, peak RSS {res['max_rss_mb']:,.0f} MB, "
+        print(f"import: {res['seconds']:.1f} s wall ({res['cpu_seconds']:.1f} s CPU incl. start-up), peak RSS {res['max_rss_mb']:,.0f} MB, "
               f"quarantine entries {res['quarantined']:,}, snapshot {res['snapshot']}")
         print(f"machine: {platform.python_version()} {platform.machine()}")
     return 0

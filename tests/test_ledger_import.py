@@ -467,3 +467,20 @@ def test_copying_fixture_helper_is_faithful(tmp_path: Path) -> None:
     for p in FIXTURE.glob("*.csv"):
         assert (copy / p.name).read_bytes() == p.read_bytes()
     shutil.rmtree(copy)
+
+
+def test_cp932_after_a_long_ascii_start_is_still_read_as_cp932(tmp_path: Path) -> None:
+    rows = "".join(f"K002,course-{i:06d},2025-04-10\n" for i in range(40_000))  # > 1 MB of ASCII first
+    text = "担当者コード,研修名,受講日\n" + rows + "K002,滞納処分の停止,2025-05-20\n"
+    ledger_dir = make_ledger(tmp_path, {"研修記録.csv": text}, encoding="cp932")
+    report = import_ledger(ledger_dir, tmp_path / "store")
+    assert report.files["研修記録.csv"]["rows_accepted"] == 40_001
+    assert load_snapshot(tmp_path / "store").trainings["course"].iloc[-1] == "滞納処分の停止"
+
+
+def test_utf8_file_with_a_stray_byte_late_is_refused(tmp_path: Path) -> None:
+    rows = "".join(f"K002,研修-{i:06d},2025-04-10\n" for i in range(40_000))  # UTF-8 kanji, > 1 MB
+    raw = ("担当者コード,研修名,受講日\n" + rows).encode("utf-8") + b"K002,\x81 ,2025-05-20\n"
+    ledger_dir = make_ledger(tmp_path)
+    (ledger_dir / "研修記録.csv").write_bytes(raw)
+    _refused(tmp_path, ledger_dir, "研修記録.csv", "文字コード")

@@ -181,7 +181,7 @@ cell_text = st.one_of(
     dates.map(lambda d: d.isoformat()),
     dates.map(to_wareki_short),
     st.sampled_from(["", " ", "2024-02-30", "2023-02-29", "随時", "3期", "abc", "R6", "令和元年度", "0012",
-                     "▲100", "1.5", "有", "無", "軽減7割", "ﾀﾅｶ", "１２３"]),
+                     "▲100", "1.5", "0x10", "+5", "有", "無", "軽減7割", "ﾀﾅｶ", "１２３"]),
 )
 
 
@@ -215,6 +215,21 @@ def test_column_path_agrees_with_scalar_path(cells: list[str], where: tuple[str,
             assert got == pd.Timestamp(expected)
         else:
             assert got == expected, (cell, where)
+
+
+@pytest.mark.parametrize("cells", [["1", "0x10"], ["12", "+5"], ["3", ""], ["007", "10"], ["1", "11"]])
+def test_whole_column_integer_path_is_no_more_lenient(cells: list[str]) -> None:
+    col = file_spec("調定.csv").column("期別")
+    fn = scalar_normalizer(col)
+    res = normalize_column(pa.array(cells), col, dtype=column_dtype(col))
+    for i, cell in enumerate(cells):
+        try:
+            v = fn(cell)
+            assert not res.error[i] if v is not None else res.error[i]
+            if v is not None:
+                assert res.values.iloc[i] == v
+        except NormalizeError:
+            assert res.error[i], cell
 
 
 def test_column_path_dtypes_and_row_mapping_on_many_rows() -> None:

@@ -95,8 +95,8 @@ def _cross_checks(results: dict[str, TableResult]) -> None:
     for r in results.values():
         quarantine_duplicates(r)
     households = results["世帯.csv"]
-    hh_index = pd.Index(pd.unique(households.frame["household_id"].dropna().to_numpy()))
-    codes = {f: household_codes(r.frame, hh_index) for f, r in results.items() if "household_id" in r.frame}
+    hh_index = pd.Index(households.codes["household_id"][1])
+    codes = {f: household_codes(r, hh_index) for f, r in results.items() if "household_id" in r.codes}
     hh = codes["世帯.csv"]
     hh_ok, hh_bad = hh[~households.bad], hh[households.bad]
     unknown_hh = t("ledger.reason.unknown_household")
@@ -153,17 +153,21 @@ def _overpayments(charges: TableResult) -> list[dict[str, Any]]:
 def _payment_mismatches(charges: TableResult, payments: TableResult) -> list[dict[str, Any]]:
     """Accepted instalments whose 収納額 differs from the sum of their accepted payments."""
     keys = ["household_id", "fiscal_year", "instalment"]
-    ch = charges.frame.loc[~charges.bad]
-    pay = payments.frame.loc[~payments.bad]
-    hh_index = pd.Index(pd.unique(ch["household_id"].to_numpy()))
-    ch_codes = ref_codes(ch, household_codes(ch, hh_index), keys)
-    pay_codes = ref_codes(pay, household_codes(pay, hh_index), keys)
-    sums = pd.Series(pay["amount"].to_numpy(), index=pay_codes).groupby(level=0).sum()
-    psum = sums.reindex(ch_codes).fillna(0).to_numpy(dtype=np.int64)
-    paid = ch["paid"].to_numpy(dtype=np.int64)
-    rows = np.flatnonzero(paid != psum)
-    lines = charges.lines[~charges.bad][rows]
-    sub = ch.iloc[rows]
+    hh_index = pd.Index(charges.codes["household_id"][1])
+    ch_ok = np.flatnonzero(~charges.bad)
+    pay_ok = ~payments.bad
+    ch_codes = ref_codes(charges.frame, household_codes(charges, hh_index), keys)[ch_ok]
+    pay_codes = ref_codes(payments.frame, household_codes(payments, hh_index), keys)[pay_ok]
+    # accepted charge keys are unique (duplicates were quarantined): position of each payment's charge
+    pos = pd.Index(ch_codes).get_indexer(pay_codes)
+    amounts = payments.frame["amount"].to_numpy(dtype=np.int64)[pay_ok]
+    found = pos >= 0
+    psum_all = np.bincount(pos[found], weights=amounts[found].astype(np.float64), minlength=len(ch_codes))
+    psum_all = np.rint(psum_all).astype(np.int64)  # exact: sums stay far below 2**53 yen
+    paid_all = charges.frame["paid"].to_numpy(dtype=np.int64)[ch_ok]
+    hit = np.flatnonzero(paid_all != psum_all)
+    rows = ch_ok[hit]
+    sub = charges.frame.iloc[rows]
     return [
         {
             "file": charges.file,
@@ -175,8 +179,8 @@ def _payment_mismatches(charges: TableResult, payments: TableResult) -> list[dic
             "payments_sum": int(s),
             "difference": int(p - s),
         }
-        for line, hh, fy, inst, p, s in zip(lines, sub["household_id"], sub["fiscal_year"], sub["instalment"],
-                                            paid[rows], psum[rows], strict=True)
+        for line, hh, fy, inst, p, s in zip(charges.lines[rows], sub["household_id"], sub["fiscal_year"],
+                                            sub["instalment"], paid_all[hit], psum_all[hit], strict=True)
     ]
 
 

@@ -248,6 +248,8 @@ class ColumnResult:
     raw_of: Callable[[int], str]
     yen_value: np.ndarray | None = None  # numeric columns: parsed value even when out of range, else 0
     unparsed: np.ndarray | None = None  # numeric columns: bool per row, the cell could not be read as a number
+    codes: np.ndarray | None = None  # text-like columns: int64 per row, equal values equal codes (-1 = NA)
+    code_values: np.ndarray | None = None  # the value of each code (object array)
 
 
 _PLAIN_DIGITS = r"^[0-9]+$"
@@ -271,6 +273,10 @@ def normalize_column(
     dtype: str = "object",
 ) -> ColumnResult:
     """Normalise a string column (no nulls) of the ledger; see the module docstring for the fast paths."""
+    if col.type in ("int", "yen", "year") and not translate:
+        clean = _clean_integer_column(values, col, dtype)
+        if clean is not None:
+            return clean
     uniques, idx = _dictionary(values)
     n_u = len(uniques)
     raw_u: list[str] = uniques.to_pylist()
@@ -385,6 +391,9 @@ def normalize_column(
         obj_u = out_obj.copy()
         obj_u[miss_u | err_u] = None
         series = pd.Series(obj_u[idx] if n else np.empty(0, dtype=object), dtype=object)
+        # codes for fast grouping/joining: factorise the few distinct values, not the rows
+        fact_u, code_values = pd.factorize(obj_u)
+        codes = fact_u.astype(np.int64)[idx]
 
     def reason_of(row: int) -> str:
         return reasons[int(idx[row])]
@@ -393,7 +402,48 @@ def normalize_column(
         return raw_u[int(idx[row])]
 
     unparsed = unparsed_u[idx] if yen_value is not None else None
-    return ColumnResult(series, missing, error, reason_of, raw_of, yen_value, unparsed)
+    if kind not in ("text", "kana", "list", "code"):
+        codes = code_values = None
+    return ColumnResult(series, missing, error, reason_of, raw_of, yen_value, unparsed, codes,
+                        np.asarray(code_values, dtype=object) if code_values is not None else None)
+
+
+def _clean_integer_column(values: pa.Array | pa.ChunkedArray, col: ColumnSpec, dtype: str) -> ColumnResult | None:
+    """The whole column at once when every cell is a plain integer (or empty where that is allowed) within
+    range: one Arrow cast instead of per-value work. ``None`` when any cell needs the general path."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks() if values.num_chunks != 1 else values.chunk(0)
+    lengths = pc.binary_length(values).to_numpy(zero_copy_only=False)
+    missing = lengths == 0
+    n_empty = int(missing.sum())
+    if n_empty and col.required and not col.allow_empty:
+        return None
+    # only ASCII digits (no sign, spaces, hex "0x..", full width): anything else takes the general path
+    if not (pc.ascii_is_decimal(values).to_numpy(zero_copy_only=False) | missing).all() or lengths.max(initial=0) > 15:
+        return None
+    try:
+        source = pc.if_else(pa.array(missing), pa.scalar(None, pa.string()), values) if n_empty else values
+        ints = pc.cast(source, pa.int64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    arr = (pc.fill_null(ints, 0) if n_empty else ints).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+    present = arr[~missing] if n_empty else arr
+    if len(present):
+        lo, hi = int(present.min()), int(present.max())
+        if (col.min is not None and lo < col.min) or (col.max is not None and hi > col.max) or max(-lo, hi) >= 10**15:
+            return None
+    if col.fill is not None:
+        series = pd.Series(np.where(missing, int(col.fill), arr), dtype="int64")
+    elif dtype == "Int64":
+        series = pd.Series(pd.arrays.IntegerArray(arr, missing.copy()))
+    else:
+        series = pd.Series(arr, dtype="int64")
+    no = np.zeros(len(arr), dtype=bool)
+
+    def never(row: int) -> str:  # pragma: no cover - no error rows on this path
+        raise KeyError(row)
+
+    return ColumnResult(series, missing, no, never, never, np.where(missing, 0, arr), no.copy())
 
 
 def _loose_int(text: str) -> int | None:

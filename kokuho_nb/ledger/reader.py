@@ -136,55 +136,66 @@ class _Scan:
     size: int
 
 
+PREFIX = 1 << 20
+
+
 def _scan(path: Path, file: str, forced: str | None) -> _Scan:
-    """One pass over the bytes: hash, newline count and strict decoding as UTF-8 (BOM or not). If that
-    fails, a second pass tries strict CP932; if that fails too the file is refused."""
+    """One pass over the bytes: hash, newline count, binary checks, and a first guess of the encoding from
+    the first megabyte (strict UTF-8, BOM or not, else strict CP932). Arrow validates UTF-8 over the whole
+    file while parsing; :func:`read_file` falls back to CP932 if that fails."""
     digest = hashlib.sha256()
-    candidates = [forced] if forced else list(ENCODINGS)
-    decoder = codecs.getincrementaldecoder(candidates[0])("strict")
-    ok = True
-    failed_at = 0
     newlines = 0
     size = 0
     tail = b""
+    prefix = b""
     with open(path, "rb") as fh:
         while chunk := fh.read(CHUNK):
             if size == 0:
                 for magic, what in _BINARY_MAGIC.items():
                     if chunk.startswith(magic):
                         raise _refuse("not_csv", f"{file}: binary file", file=file, problem=what)
+                prefix = chunk[:PREFIX]
             if b"\x00" in chunk:
                 raise _refuse("not_csv", f"{file}: NUL bytes", file=file, problem="バイナリデータ（NUL文字）を含みます")
             digest.update(chunk)
             newlines += chunk.count(b"\n")
-            if ok:
-                try:
-                    decoder.decode(chunk)
-                except UnicodeDecodeError as exc:
-                    ok, failed_at = False, size + exc.start + 1
             size += len(chunk)
             tail = (tail + chunk)[-4096:]
-    if ok:
+    candidates = [forced] if forced else list(ENCODINGS)
+    chosen = None
+    failed_at = 0
+    for enc in candidates:
         try:
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            ok, failed_at = False, size
-    chosen = candidates[0] if ok else None
-    for enc in candidates[1:]:
-        if chosen is None and _decodes(path, enc):
-            chosen = enc
+            codecs.getincrementaldecoder(enc)("strict").decode(prefix, final=len(prefix) == size)
+        except UnicodeDecodeError as exc:
+            failed_at = max(failed_at, exc.start + 1)
+            continue
+        chosen = enc
+        break
     if chosen is None:
         raise _refuse("encoding", f"{file}: neither UTF-8 nor CP932", file=file, position=f"{failed_at:,}")
-    if chosen == "utf-8-sig" and not _starts_with_bom(path):
+    if chosen == "utf-8-sig" and not prefix.startswith(codecs.BOM_UTF8):
         chosen = "utf-8"
     stripped = tail.rstrip(b"\r\n")
     trailing = tail[len(stripped):].count(b"\n")
     return _Scan(chosen, digest.hexdigest(), newlines, trailing, size)
 
 
-def _starts_with_bom(path: Path) -> bool:
-    with open(path, "rb") as fh:
-        return fh.read(3) == codecs.BOM_UTF8
+def _first_bad_byte(path: Path, encoding: str) -> int:
+    decoder = codecs.getincrementaldecoder(encoding)("strict")
+    done = 0
+    try:
+        with open(path, "rb") as fh:
+            while chunk := fh.read(CHUNK):
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError as exc:
+                    return done + exc.start + 1
+                done += len(chunk)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return done
+    return 0
 
 
 def _decodes(path: Path, encoding: str) -> bool:
@@ -238,6 +249,46 @@ def _line_numbers(path: Path, encoding: str, delimiter: str, ncols: int, file: s
     return np.asarray(good, dtype=np.int64), bad
 
 
+class _NotUtf8(Exception):
+    pass
+
+
+def _parse(path: Path, ncols: int, encoding: str, delimiter: str, file: str) -> tuple[pa.Table, list[int]]:
+    """Arrow's multi-threaded CSV parser, every column as text; rows of the wrong width are collected."""
+    names = [f"c{i}" for i in range(ncols)]
+    invalid: list[int] = []
+
+    def on_invalid(row: pacsv.InvalidRow) -> str:
+        invalid.append(row.actual_columns)
+        return "skip"
+
+    try:
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(
+                column_names=names, skip_rows=1, encoding="utf8" if encoding.startswith("utf-8") else encoding,
+                block_size=1 << 24,
+            ),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=True,
+                invalid_row_handler=on_invalid,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names}, strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except pa.ArrowInvalid as exc:
+        problem = str(exc).splitlines()[0]
+        if "invalid UTF8" in problem and encoding.startswith("utf-8"):
+            raise _NotUtf8() from exc
+        raise _refuse("csv_parse", f"{file}: {problem}", file=file, problem=problem) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        problem = str(exc).splitlines()[0]
+        raise _refuse("csv_parse", f"{file}: {problem}", file=file, problem=problem) from exc
+    return table, invalid
+
+
 def read_file(path: Path, spec: FileSpec, mapping: Mapping) -> RawFile:
     """Read one CSV of the ledger into strings, checking encoding, header and required columns."""
     file = spec.file
@@ -271,32 +322,18 @@ def read_file(path: Path, spec: FileSpec, mapping: Mapping) -> RawFile:
             )
 
     ncols = len(header)
-    names = [f"c{i}" for i in range(ncols)]
-    invalid: list[int] = []
-
-    def on_invalid(row: pacsv.InvalidRow) -> str:
-        invalid.append(row.actual_columns)
-        return "skip"
-
     try:
-        table = pacsv.read_csv(
-            path,
-            read_options=pacsv.ReadOptions(
-                column_names=names, skip_rows=1, encoding="utf8" if scan.encoding.startswith("utf-8") else scan.encoding,
-                block_size=1 << 24,
-            ),
-            parse_options=pacsv.ParseOptions(
-                delimiter=mapping.delimiter, newlines_in_values=True, ignore_empty_lines=True,
-                invalid_row_handler=on_invalid,
-            ),
-            convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.string() for n in names}, strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
-    except (pa.ArrowInvalid, OSError, UnicodeDecodeError) as exc:
-        problem = str(exc).splitlines()[0]
-        raise _refuse("csv_parse", f"{file}: {problem}", file=file, problem=problem) from exc
+        table, invalid = _parse(path, ncols, scan.encoding, mapping.delimiter, file)
+    except _NotUtf8:
+        # the first megabyte was UTF-8 but a later byte is not: CP932 for the whole file, or refuse it
+        if mapping.encoding or not _decodes(path, "cp932"):
+            position = _first_bad_byte(path, scan.encoding)
+            raise _refuse("encoding", f"{file}: invalid UTF-8", file=file, position=f"{position:,}") from None
+        scan.encoding = "cp932"
+        if _read_header(path, scan.encoding, mapping.delimiter, file) != header:
+            position = _first_bad_byte(path, "utf-8")
+            raise _refuse("encoding", f"{file}: mixed encodings", file=file, position=f"{position:,}") from None
+        table, invalid = _parse(path, ncols, scan.encoding, mapping.delimiter, file)
     table = table.rename_columns(headers)
 
     lines_in_file = scan.newlines - scan.trailing_newlines + 1

@@ -35,6 +35,7 @@ class TableResult:
     yen: np.ndarray | None = None  # the report's yen column per row (unreadable = 0)
     unparsed_yen: np.ndarray | None = None  # bool per row: the yen cell was not a number
     extras: list[str] = field(default_factory=list)
+    codes: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)  # text column -> (codes, values)
 
     @property
     def file(self) -> str:
@@ -117,6 +118,8 @@ def validate_file(raw: RawFile, spec: FileSpec, fmap: FileMapping) -> TableResul
             dtype=dtype,
         )
         data[col.name] = res.values
+        if res.codes is not None:
+            result.codes[col.name] = (res.codes, res.code_values)
         rows = np.flatnonzero(res.error)
         if len(rows):
             result.quarantine(rows, col.header, [res.reason_of(r) for r in rows], [res.raw_of(r) for r in rows])
@@ -144,12 +147,25 @@ def validate_file(raw: RawFile, spec: FileSpec, fmap: FileMapping) -> TableResul
     return result
 
 
-def combined_codes(frame: pd.DataFrame, names: list[str]) -> np.ndarray:
-    """One int64 code per row for the tuple of ``names`` (equal tuples, equal codes): fast grouping."""
-    combined = np.zeros(len(frame), dtype=np.int64)
+def combined_codes(result: TableResult, rows: np.ndarray, names: list[str]) -> np.ndarray:
+    """One int64 code per row (of ``rows``) for the tuple of ``names``: equal tuples, equal codes."""
+    combined = np.zeros(len(rows), dtype=np.int64)
+    span = 1
     for name in names:
-        codes, uniques = pd.factorize(frame[name], use_na_sentinel=False)
-        combined = pd.factorize(combined * (len(uniques) + 1) + codes.astype(np.int64))[0].astype(np.int64)
+        if name in result.codes:
+            codes, values = result.codes[name]
+            codes, n_values = codes[rows] + 1, len(values) + 1
+        else:
+            col = result.frame[name].to_numpy()[rows]
+            if col.dtype.kind == "i" and len(col) and 0 <= col.min() and col.max() < 1 << 16:
+                codes, n_values = col.astype(np.int64), int(col.max()) + 1  # small ints are their own codes
+            else:
+                codes, uniques = pd.factorize(col, use_na_sentinel=False)
+                codes, n_values = codes.astype(np.int64), len(uniques)
+        if span * (n_values + 1) >= 1 << 62:  # keep codes small: renumber densely
+            combined, span = pd.factorize(combined)[0].astype(np.int64), int(combined.max()) + 1
+        combined = combined * (n_values + 1) + codes
+        span *= n_values + 1
     return combined
 
 
@@ -162,16 +178,14 @@ def quarantine_duplicates(result: TableResult) -> None:
     ok = np.flatnonzero(~result.bad)
     if len(ok) == 0:
         return
-    sub = result.frame.iloc[ok]
-    codes = combined_codes(sub, names)
-    _uniq, first_idx, inverse = np.unique(codes, return_index=True, return_inverse=True)
-    first_of_row = first_idx[inverse]
-    dup = first_of_row != np.arange(len(codes))
+    codes = pd.Series(combined_codes(result, ok, names))
+    dup = codes.duplicated(keep="first").to_numpy()
     if not dup.any():
         return
+    first_of_row = pd.Series(np.arange(len(codes))).groupby(codes.to_numpy()).transform("first").to_numpy()
     rows = ok[dup]
     first_lines = result.lines[ok[first_of_row[dup]]]
-    values = [" / ".join(str(v) for v in key) for key in sub.iloc[np.flatnonzero(dup)][names].itertuples(
+    values = [" / ".join(str(v) for v in key) for key in result.frame.iloc[rows][names].itertuples(
         index=False, name=None)]
     reasons = [t("ledger.reason.duplicate_key", keys=v, first_line=int(line))
                for v, line in zip(values, first_lines, strict=True)]
@@ -181,9 +195,12 @@ def quarantine_duplicates(result: TableResult) -> None:
 FY_BASE = 1900  # fiscal years are validated to 1989..2100, so fy - FY_BASE fits in 8 bits
 
 
-def household_codes(frame: pd.DataFrame, households: pd.Index) -> np.ndarray:
-    """Position of each row's household_id in ``households`` (-1 if absent): computed once per table."""
-    return households.get_indexer(frame["household_id"]).astype(np.int64)
+def household_codes(result: TableResult, households: pd.Index) -> np.ndarray:
+    """Position of each row's household_id in ``households`` (-1 if absent or NA). Looked up once per
+    distinct id, then spread to the rows."""
+    codes, values = result.codes["household_id"]
+    pos = np.append(households.get_indexer(values).astype(np.int64), -1)  # code -1 (NA) -> last -> -1
+    return pos[codes]
 
 
 def ref_codes(frame: pd.DataFrame, hh_codes: np.ndarray, names: list[str]) -> np.ndarray:
@@ -198,7 +215,13 @@ def ref_codes(frame: pd.DataFrame, hh_codes: np.ndarray, names: list[str]) -> np
 
 
 def _isin(values: np.ndarray, allowed: np.ndarray) -> np.ndarray:
-    return pd.Index(values).isin(allowed[allowed >= 0])
+    allowed = allowed[allowed >= 0]
+    top = max(int(values.max()) if len(values) else 0, int(allowed.max()) if len(allowed) else 0)
+    if top < 1 << 24:  # dense codes (households): a lookup table
+        table = np.zeros(top + 2, dtype=bool)
+        table[allowed] = True
+        return table[values]  # -1 (unknown) reads the last slot, always False
+    return pd.Index(values).isin(allowed)
 
 
 def quarantine_unknown_refs(
