@@ -88,8 +88,9 @@ def build_analysis(cases: pd.DataFrame, prev_cases: pd.DataFrame | None, *, low_
                        foreign=f"{foreign_share:.1f}%")
     stacks: dict[str, list[float]] = {}
     stages = [s for s in STAGE_ORDER if s in set(d["stage"])]
+    by = d.groupby(["income_class", "stage"])["total_arrears"].sum()
     for inc in [c for c in INCOME_ORDER if c in set(d["income_class"])]:
-        stacks[inc] = [float(d[(d["stage"] == s) & (d["income_class"] == inc)]["total_arrears"].sum()) / 1e8 for s in stages]
+        stacks[inc] = [float(by.get((inc, s), 0)) / 1e8 for s in stages]
     chart = charts.stacked_bars(stages, stacks, title=t("meeting.s6.chart"), ylabel=t("meeting.unit_oku"),
                                 yformat="{:,.1f}") if stages else None
     tables = [

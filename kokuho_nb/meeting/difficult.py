@@ -42,7 +42,10 @@ def select_difficult(
     counts = {k: int(flags[k].sum()) for k in CATEGORIES}
     any_flag = flags.any(axis=1)
     sel = owed[any_flag].copy()
-    sel["categories"] = [[k for k in CATEGORIES if row[k]] for _, row in flags[any_flag].iterrows()]
+    joined = pd.Series("", index=sel.index)
+    for k in CATEGORIES:  # vectorised: "large_stalled,broken," -> ["large_stalled", "broken"]
+        joined = joined.where(~flags.loc[any_flag, k], joined + k + ",")
+    sel["categories"] = joined.str.rstrip(",").str.split(",")
     sel["last_progress"] = lp[any_flag]
     broken_kind = broken.drop_duplicates("household_id").set_index("household_id")["kind"] if len(broken) else pd.Series(dtype=str)
     sel["broken_kind"] = sel.index.map(broken_kind)

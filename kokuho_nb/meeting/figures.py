@@ -29,6 +29,13 @@ def _shifted_due(due: pd.Series) -> pd.Series:
     return shift_due_dates_vec(due)
 
 
+def _key(hh_codes: np.ndarray, frame: pd.DataFrame) -> np.ndarray:
+    """household code × fiscal year × instalment as one int64 (instalment 0–99, years 1900–2899)."""
+    fy = frame["fiscal_year"].to_numpy(dtype=np.int64) - 1900
+    inst = frame["instalment"].to_numpy(dtype=np.int64)
+    return (np.asarray(hh_codes, dtype=np.int64) * 1000 + fy) * 100 + inst
+
+
 class ChargeBook:
     """Charges with their payments indexed for fast "paid up to date d" sums (one bincount per date)."""
 
@@ -52,23 +59,32 @@ class ChargeBook:
         self.shifted_due = _shifted_due(pd.to_datetime(ch["due_date"])).to_numpy(dtype="datetime64[ns]")
         self.household_id = ch["household_id"].to_numpy()
         if payments is not None and len(payments):
-            idx = pd.Series(np.arange(self.n), index=pd.MultiIndex.from_frame(ch[KEY]))
-            pay_idx = idx.reindex(pd.MultiIndex.from_frame(payments[KEY])).to_numpy()
-            ok = ~pd.isna(pay_idx)
-            self.pay_charge = pay_idx[ok].astype(np.int64)
-            self.pay_date = pd.to_datetime(payments["paid_date"]).to_numpy(dtype="datetime64[ns]")[ok]
-            self.pay_amount = payments["amount"].to_numpy(dtype=np.int64)[ok]
+            # charge row of each payment through one int64 key (hash lookup, not a MultiIndex)
+            hh_codes, uniques = pd.factorize(ch["household_id"].astype(str))
+            ch_key = _key(hh_codes, ch)
+            pay_hh = pd.Index(uniques).get_indexer(payments["household_id"].astype(str))
+            pay_idx = pd.Index(ch_key).get_indexer(_key(pay_hh, payments))
+            ok = (pay_hh >= 0) & (pay_idx >= 0)
+            pay_charge = pay_idx[ok].astype(np.int64)
+            pay_date = pd.to_datetime(payments["paid_date"]).to_numpy(dtype="datetime64[ns]")[ok]
+            pay_amount = payments["amount"].to_numpy(dtype=np.int64)[ok]
         else:  # no 収納.csv: the charge's 収納額 counts from its 最終収納日
             paid = ch["paid"].fillna(0).to_numpy(dtype=np.int64)
             has = paid > 0
-            self.pay_charge = np.arange(self.n)[has]
-            self.pay_date = pd.to_datetime(ch["last_paid_date"]).to_numpy(dtype="datetime64[ns]")[has]
-            self.pay_amount = paid[has]
+            pay_charge = np.arange(self.n)[has]
+            pay_date = pd.to_datetime(ch["last_paid_date"]).to_numpy(dtype="datetime64[ns]")[has]
+            pay_amount = paid[has]
+        order = np.argsort(pay_date, kind="stable")  # sorted by date: "paid up to d" is a prefix
+        self.pay_charge, self.pay_date, self.pay_amount = pay_charge[order], pay_date[order], pay_amount[order]
+        self._paid_cache: dict[dt.date, np.ndarray] = {}
 
     def paid_by(self, day: dt.date) -> np.ndarray:
-        """Per charge, payments with date <= ``day``."""
-        mask = self.pay_date <= np.datetime64(pd.Timestamp(day))
-        return np.bincount(self.pay_charge[mask], weights=self.pay_amount[mask], minlength=self.n).astype(np.int64)
+        """Per charge, payments with date <= ``day`` (cached per date)."""
+        if day not in self._paid_cache:
+            k = int(np.searchsorted(self.pay_date, np.datetime64(pd.Timestamp(day)), side="right"))
+            self._paid_cache[day] = np.bincount(self.pay_charge[:k], weights=self.pay_amount[:k],
+                                                minlength=self.n).astype(np.int64)
+        return self._paid_cache[day]
 
     def figures(self, day: dt.date) -> dict[str, float]:
         paid = self.paid_by(day)

@@ -48,7 +48,7 @@ RC = {
 
 def _figure(height: float = 3.0) -> tuple[Figure, plt.Axes]:
     with plt.rc_context(RC):
-        fig = Figure(figsize=(WIDTH_IN, height))
+        fig = Figure(figsize=(WIDTH_IN, height), layout="constrained")
         ax = fig.add_subplot(1, 1, 1)
     return fig, ax
 
@@ -56,7 +56,6 @@ def _figure(height: float = 3.0) -> tuple[Figure, plt.Axes]:
 def to_svg(fig: Figure) -> str:
     buf = io.StringIO()
     with plt.rc_context(RC):
-        fig.tight_layout()
         fig.savefig(buf, format="svg", metadata={"Date": None})  # no timestamp: same input, same file
     return buf.getvalue()
 
