@@ -16,6 +16,7 @@ import datetime as dt
 import io
 import unicodedata
 import zipfile
+from copy import copy
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from typing import Any
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.writer.excel import ExcelWriter
 
@@ -163,34 +164,48 @@ def build_workbook(meta: ListMeta, items: pd.DataFrame) -> Workbook:
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
     widths = {key: _width(heads[key]) for key in keys}
+    # Styles are registered once on a scratch sheet and their StyleArray copied to each cell: assigning
+    # style objects cell by cell makes openpyxl hash them every time (the main cost for long lists).
+    scratch = wb.create_sheet("_styles")
+    protos: dict[str, Any] = {}
+
+    def proto(name: str, fmt: str | None, wrap: bool, fill: PatternFill | None, locked: bool) -> None:
+        cell = scratch.cell(row=len(protos) + 1, column=1)
+        cell.border = border
+        cell.alignment = Alignment(wrap_text=wrap, vertical="top")
+        if fmt:
+            cell.number_format = fmt
+        if fill is not None:
+            cell.fill = fill
+        cell.protection = Protection(locked=locked)
+        protos[name] = cell._style
+
+    for key, _, fmt in SHOWN:
+        proto(key, fmt, key in WRAP_WIDTH, None, True)
+    for key in RESULT_COLUMNS:
+        fmt = "yyyy/mm/dd" if key in ("contact_date", "promised_date") else "#,##0" if key == "promised_amount" else None
+        proto(key, fmt, key == "memo", input_fill, False)
+    wb.remove(scratch)
+
     records = items.to_dict("records")
+    shown_cols = [(j + 2, key, field, fmt) for j, (key, field, fmt) in enumerate(SHOWN)]
+    result_cols = [(column_index_from_string(letters[key]), key) for key in RESULT_COLUMNS]
     for n, item in enumerate(records):
         r = FIRST_ROW + n
         lines = 1
         ws.cell(row=r, column=1, value=f"{meta.month}|{meta.list_code}|{meta.revision}|{item['household_id']}")
-        for j, (key, field, fmt) in enumerate(SHOWN):
+        for col, key, field, fmt in shown_cols:
             v = n + 1 if key == "no" else _cell_value(field, item)
-            cell = ws.cell(row=r, column=j + 2, value=v)
-            cell.border = border
-            if fmt:
-                cell.number_format = fmt
+            cell = ws.cell(row=r, column=col, value=v)
+            cell._style = copy(protos[key])
             if key in WRAP_WIDTH:
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
                 lines = max(lines, -(-_width(v) // (WRAP_WIDTH[key] - 1)))
-            else:
-                cell.alignment = Alignment(vertical="top")
             w = 10 if isinstance(v, dt.date) else _width(f"{v:,}" if isinstance(v, int) and fmt == "#,##0" else v)
-            widths[key] = max(widths[key], w)
+            if w > widths[key]:
+                widths[key] = w
         ws.row_dimensions[r].height = LINE_HEIGHT * min(max(lines, 2), 4) + 2
-        for key in RESULT_COLUMNS:
-            cell = ws[f"{letters[key]}{r}"]
-            cell.fill = input_fill
-            cell.border = border
-            cell.protection = Protection(locked=False)
-            if key in ("contact_date", "promised_date"):
-                cell.number_format = "yyyy/mm/dd"
-            elif key == "promised_amount":
-                cell.number_format = "#,##0"
+        for col, key in result_cols:
+            ws.cell(row=r, column=col)._style = copy(protos[key])
     end_row = FIRST_ROW + max(len(records), 1) - 1
 
     for key in keys:
@@ -278,18 +293,32 @@ def build_workbook(meta: ListMeta, items: pd.DataFrame) -> Workbook:
     return wb
 
 
+class _FixedTimeZip(zipfile.ZipFile):
+    """A zip whose entries all carry :data:`FIXED_ZIP_TIME` (openpyxl would stamp the current time)."""
+
+    def _info(self, name: str) -> zipfile.ZipInfo:
+        info = zipfile.ZipInfo(name, date_time=FIXED_ZIP_TIME)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.external_attr = 0o600 << 16
+        return info
+
+    def writestr(self, zinfo_or_arcname: Any, data: Any, compress_type: Any = None,  # type: ignore[override]
+                 compresslevel: Any = None) -> None:
+        if isinstance(zinfo_or_arcname, str):
+            zinfo_or_arcname = self._info(zinfo_or_arcname)
+        super().writestr(zinfo_or_arcname, data)
+
+    def write(self, filename: Any, arcname: Any = None, compress_type: Any = None,  # type: ignore[override]
+              compresslevel: Any = None) -> None:
+        with open(filename, "rb") as fh:
+            self.writestr(self._info(str(arcname or filename)), fh.read())
+
+
 def workbook_bytes(wb: Workbook) -> bytes:
-    """Serialise with fixed zip timestamps (openpyxl's ``save`` stamps the current time)."""
-    raw = io.BytesIO()
-    with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
-        ExcelWriter(wb, archive).write_data()
+    """Serialise with fixed zip timestamps and the workbook's own (fixed) properties."""
     out = io.BytesIO()
-    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            fixed = zipfile.ZipInfo(info.filename, date_time=FIXED_ZIP_TIME)
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o600 << 16
-            dst.writestr(fixed, src.read(info.filename))
+    with _FixedTimeZip(out, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        ExcelWriter(wb, archive).write_data()
     return out.getvalue()
 
 
