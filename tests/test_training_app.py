@@ -175,3 +175,20 @@ def test_ojt_notebook_executes_and_renders_the_app(tmp_store: Path, tmp_path: Pa
     views = [o for o in outputs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
     assert len(views) == 1
     assert "模擬データ" in json.dumps(nb, ensure_ascii=False)
+
+
+def test_concurrent_kernels_lose_no_attempt(tmp_store: Path) -> None:
+    """Three processes (as three Voilà kernels) answer at the same time: every answer is stored."""
+    code = (
+        "import sys\n"
+        "from kokuho_nb.training.app import Trainer\n"
+        "from kokuho_nb.training.exercises import key_response\n"
+        "tr = Trainer(sys.argv[1])\n"
+        "tr.start(sys.argv[2], 'property_inquiry', '初級', count=8, seed=int(sys.argv[3]))\n"
+        "while tr.current is not None:\n"
+        "    tr.answer(key_response(tr.current)); tr.next()\n"
+    )
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(tmp_store), f"K00{i}", str(i)]) for i in range(3)]
+    assert [p.wait(timeout=300) for p in procs] == [0, 0, 0]
+    df = attempts.attempts(tmp_store)
+    assert len(df) == 24 and df.groupby("officer_code").size().tolist() == [8, 8, 8]
