@@ -147,8 +147,17 @@ def test_centre_lists_paced_to_annual_targets():
     plans = {p.list_code: p for p in select_lists(table, STAFF, "2026-06", centre_done={})}
     assert len(plans["CENTRE_PHONE"].items) == 2_500  # 30,000 / 12 in the plan year's first month
     assert plans["CENTRE_PHONE"].pacing["annual_target"] == 30_000
-    plans = {p.list_code: p for p in select_lists(table, STAFF, "2026-07", centre_done={"CENTRE_PHONE": 2_500})}
+    plans = {p.list_code: p for p in select_lists(table, STAFF, "2026-07", centre_done={"CENTRE_PHONE": 2_500},
+                                                  centre_since="2026-06")}
     assert len(plans["CENTRE_PHONE"].items) == 2_500
+    # behind pace: the shortfall is added to this month
+    plans = {p.list_code: p for p in select_lists(table, STAFF, "2026-08", centre_done={"CENTRE_PHONE": 4_000},
+                                                  centre_since="2026-06")}
+    assert len(plans["CENTRE_PHONE"].items) == 3_000  # pool of 3,000 caps the 3,500 due
+    assert plans["CENTRE_PHONE"].pacing["quota"] == 3_500
+    # lists first used in the last month of the plan year: one month's share, not the whole year
+    plans = {p.list_code: p for p in select_lists(table, STAFF, "2027-05")}
+    assert plans["CENTRE_SMS"].pacing["quota"] == 250 and plans["CENTRE_VISIT"].pacing["quota"] == 167
 
 
 def test_plan_jobs_batches_officers_over_workers():

@@ -175,8 +175,15 @@ def select_lists(
     *,
     field_done: pd.Series | None = None,
     centre_done: dict[str, int] | None = None,
+    centre_since: str | None = None,
 ) -> list[ListPlan]:
-    """All of ``month``'s lists from a triage table (pure; see module docstring)."""
+    """All of ``month``'s lists from a triage table (pure; see module docstring).
+
+    ``field_done``: 臨場催告 per officer so far in the pacing year; ``centre_done``: centre items issued so far
+    in the pacing year per list; ``centre_since``: the first month of this pacing year with issued lists
+    (the centre's targets are pro-rated from there, so a ward starting mid-year is not asked to catch up
+    the months before it used the lists).
+    """
     as_of = months.month_start(month)
     capacity = int(value("target_lists.officer_capacity", as_of))
     share = float(value("target_lists.field_visit_share", as_of))
@@ -215,13 +222,16 @@ def select_lists(
                           {"pool": int((queued["queue"] == "specialist").sum())}))
 
     centre = queued[queued["queue"] == "centre"]
+    first, _ = months.pacing_position(month)
+    since = max(centre_since or month, first)
+    active = months.pacing_position(month)[1] - months.pacing_position(since)[1] + 1
     for code, (action, key) in CENTRE_LISTS.items():
         pool = _rank(centre[centre["next_action"] == action])
         done = int(centre_done.get(code, 0))
-        quota = months.paced_quota(float(annual[key]), k, done)
+        quota = months.paced_quota(float(annual[key]), active, done)
         plans.append(ListPlan(code, f"centre_{key}", None, None, pool.head(quota).assign(planned_method=""), {
             "annual_target": int(annual[key]), "done_ytd": done, "quota": quota, "pool": len(pool),
-            "months_elapsed": k,
+            "months_elapsed": k, "months_active": active,
         }))
     return plans
 
@@ -263,6 +273,13 @@ class IssueResult:
                  officers=sum(1 for x in self.lists if x.kind == "officer"), officer_rows=count.get("officer", 0),
                  specialist_rows=count.get("specialist", 0), phone=count.get("centre_phone", 0),
                  sms=count.get("centre_sms", 0), visit=count.get("centre_visit", 0))
+
+
+def _centre_since(conn: Any, month: str) -> str | None:
+    """The first month of ``month``'s pacing year with issued lists (None when none before ``month``)."""
+    first, _ = months.pacing_position(month)
+    row = conn.execute("SELECT MIN(month) FROM target_issues WHERE month >= ? AND month < ?", (first, month)).fetchone()
+    return row[0] if row and row[0] else None
 
 
 def _centre_done(conn: Any, month: str) -> dict[str, int]:
@@ -326,7 +343,7 @@ def issue_month(
         if synthetic is not None:
             mt.synthetic = synthetic
         plans = select_lists(mt.table, mt.staff, month, field_done=field_visits_done(mt.contacts, month),
-                             centre_done=_centre_done(conn, month))
+                             centre_done=_centre_done(conn, month), centre_since=_centre_since(conn, month))
         folder = cache_dir(store, month)
         folder.mkdir(parents=True, exist_ok=True)
         issued_at = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
