@@ -106,7 +106,8 @@ def test_widgets_flow_feedback_and_ready_marker(tmp_store: Path) -> None:
     officer.value, fc.value, level.value = "K001", "payment_consultation", "上級"
     start.click()
     assert error.value == ""
-    question, choices, _label, reasons, value, submit, feedback, diagram, nxt = quiz
+    question, hint_toggle, hint, choices, _label, reasons, value, submit, feedback, diagram, nxt = quiz
+    assert hint_toggle.layout.display == "none"  # 上級: no flowchart hint (levels.yaml app_diagram_help)
     trainer = app.trainer
     for _ in range(5):
         ex = trainer.current
@@ -125,6 +126,20 @@ def test_widgets_flow_feedback_and_ready_marker(tmp_store: Path) -> None:
         nxt.click()
     assert "演習終了" in result.value and "得点 5 点" in result.value
     assert len(attempts.attempts(tmp_store)) == 5
+
+
+def test_flowchart_hint_for_beginners(tmp_store: Path) -> None:
+    app = build_app(tmp_store, count=5)
+    _banner, _error, (officer, fc, level, start), quiz, _result, _ready = _widgets(app)
+    officer.value, fc.value, level.value = "K001", "suspension", "初級"  # no law questions on this chart
+    start.click()
+    _question, hint_toggle, hint, *_rest = quiz
+    assert app.trainer.current.path_nodes
+    assert hint_toggle.layout.display == ""
+    hint_toggle.value = True
+    assert hint.value.startswith("<svg") and "#c0392b" not in hint.value  # the plain chart: no answer shown
+    hint_toggle.value = False
+    assert hint.value == ""
 
 
 def test_unexpected_failure_shows_friendly_message(tmp_store: Path, monkeypatch: pytest.MonkeyPatch) -> None:

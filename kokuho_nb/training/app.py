@@ -21,7 +21,7 @@ from kokuho_nb.flowcharts import Flowchart, available, load, render_svg
 from kokuho_nb.labels import t
 from kokuho_nb.store.paths import resolve_store
 from kokuho_nb.training import attempts as store_attempts
-from kokuho_nb.training.exercises import Exercise, Score, generate, levels, score
+from kokuho_nb.training.exercises import Exercise, Score, generate, level_spec, levels, score
 
 if TYPE_CHECKING:  # pandas is imported lazily: it would double the page's start-up time
     import pandas as pd
@@ -279,7 +279,11 @@ def build_app(store: str | Path | None = None, *, count: int | None = None):  # 
     diagram = w.HTML()
     next_btn = w.Button(description=t("training.app.next"))
     next_btn.add_class("kokuho-next")
-    quiz = w.VBox([question, choices, reasons_label, reasons_box, value, submit, feedback, diagram, next_btn])
+    hint_toggle = w.Checkbox(value=False, description=t("training.app.show_flowchart"), indent=False)
+    hint_toggle.add_class("kokuho-hint")
+    hint = w.HTML()
+    quiz = w.VBox([question, hint_toggle, hint, choices, reasons_label, reasons_box, value, submit, feedback,
+                   diagram, next_btn])
     quiz.layout.display = "none"
     result = w.HTML()
 
@@ -312,6 +316,10 @@ def build_app(store: str | Path | None = None, *, count: int | None = None):  # 
         value.layout.display = "none" if is_choice else ""
         feedback.value = ""
         diagram.value = ""
+        allowed = bool(level_spec(trainer.level or "").get("app_diagram_help")) and bool(ex.path_nodes)
+        hint_toggle.layout.display = "" if allowed else "none"
+        hint_toggle.value = False
+        hint.value = ""
         submit.disabled = False
         next_btn.layout.display = "none"
 
@@ -353,6 +361,7 @@ def build_app(store: str | Path | None = None, *, count: int | None = None):  # 
             resp = response_of(ex)
             res = trainer.answer(resp)
             feedback.value = feedback_html(res)
+            hint.value = ""
             diagram.value = trainer.diagram(ex, resp)
             submit.disabled = True
             next_btn.description = t("training.app.next") if trainer.index + 1 < len(trainer.exercises) \
@@ -366,6 +375,12 @@ def build_app(store: str | Path | None = None, *, count: int | None = None):  # 
             show_question()
         friendly(act, show_error)
 
+    def on_hint(change: dict[str, Any]) -> None:
+        def act() -> None:
+            hint.value = render_svg(trainer.flowchart) if change["new"] and trainer.flowchart else ""
+        friendly(act, show_error)
+
+    hint_toggle.observe(on_hint, names="value")
     start.on_click(on_start)
     submit.on_click(on_submit)
     next_btn.on_click(on_next)
