@@ -381,3 +381,14 @@ def _merge_law(view: pd.DataFrame, ledger: Any, day: dt.date) -> pd.DataFrame:
     law = law[[c for c in law.columns if c not in view.columns]]
     merged = view.merge(law, how="left", left_on="household_id", right_index=True)
     return merged.reset_index(drop=True)
+
+
+def load_case_view(store: Any = None, as_of: Any = None, *, with_law: bool = True) -> pd.DataFrame:
+    """The case view from a store: the latest snapshot taken on or before ``as_of`` (default: the latest),
+    viewed as of ``as_of`` (default: the snapshot's own date)."""
+    from kokuho_nb.store.paths import resolve_store
+    from kokuho_nb.store.snapshots import load_snapshot
+
+    day = _as_date(as_of) if as_of is not None else None
+    ledger = load_snapshot(resolve_store(store), as_of=day)
+    return case_view(ledger, day or ledger.as_of, with_law=with_law)

@@ -89,3 +89,12 @@ def test_earlier_years_only_shrink_over_time(ledger: Ledger) -> None:
     then, now = owed(date(2026, 6, 1)), owed(ledger.as_of)
     assert now.sum() < then.sum(), "some arrears were paid between June and the snapshot date"
     assert (now.reindex(then.index, fill_value=0) <= then).all()
+
+
+def test_load_case_view_from_the_store(small_store: Path, ledger: Ledger, view: pd.DataFrame) -> None:
+    from kokuho_nb.cases import load_case_view
+
+    pd.testing.assert_frame_equal(load_case_view(small_store), view)
+    later = load_case_view(small_store, date(2026, 12, 15), with_law=False)  # the latest snapshot, viewed later
+    assert len(later) == len(view)
+    assert later["total_arrears"].sum() > view["total_arrears"].sum(), "December's instalment fell due"
