@@ -484,3 +484,24 @@ def test_utf8_file_with_a_stray_byte_late_is_refused(tmp_path: Path) -> None:
     ledger_dir = make_ledger(tmp_path)
     (ledger_dir / "研修記録.csv").write_bytes(raw)
     _refused(tmp_path, ledger_dir, "研修記録.csv", "文字コード")
+
+
+def test_payment_sums_match_whatever_the_row_order(tmp_path: Path) -> None:
+    def shuffled(file: str) -> str:
+        lines = fixture_text(file).splitlines()
+        return "\n".join([lines[0], *reversed(lines[1:])]) + "\n"
+
+    replace = {"調定.csv": shuffled("調定.csv"), "収納.csv": shuffled("収納.csv"), "世帯.csv": shuffled("世帯.csv")}
+    report = import_ledger(make_ledger(tmp_path, replace), tmp_path / "store")
+    assert report.quarantine == [] and report.payment_mismatches == []
+    assert [o["line"] for o in report.overpayments] == [4]  # 000102 第2期, now on line 4
+
+
+def test_positions_lookup() -> None:
+    import numpy as np
+
+    from kokuho_nb.ledger.validate import positions
+
+    keys = np.array([30, 10, 20], dtype=np.int64)
+    assert positions(keys, np.array([10, 20, 30, 40, 5], dtype=np.int64)).tolist() == [1, 2, 0, -1, -1]
+    assert positions(np.array([], dtype=np.int64), np.array([1], dtype=np.int64)).tolist() == [-1]

@@ -34,6 +34,7 @@ from kokuho_nb.ledger.schema import standard_files
 from kokuho_nb.ledger.validate import (
     TableResult,
     household_codes,
+    positions,
     quarantine_duplicates,
     quarantine_unknown_refs,
     ref_codes,
@@ -159,7 +160,7 @@ def _payment_mismatches(charges: TableResult, payments: TableResult) -> list[dic
     ch_codes = ref_codes(charges.frame, household_codes(charges, hh_index), keys)[ch_ok]
     pay_codes = ref_codes(payments.frame, household_codes(payments, hh_index), keys)[pay_ok]
     # accepted charge keys are unique (duplicates were quarantined): position of each payment's charge
-    pos = pd.Index(ch_codes).get_indexer(pay_codes)
+    pos = positions(ch_codes, pay_codes)
     amounts = payments.frame["amount"].to_numpy(dtype=np.int64)[pay_ok]
     found = pos >= 0
     psum_all = np.bincount(pos[found], weights=amounts[found].astype(np.float64), minlength=len(ch_codes))

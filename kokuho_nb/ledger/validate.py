@@ -214,6 +214,21 @@ def ref_codes(frame: pd.DataFrame, hh_codes: np.ndarray, names: list[str]) -> np
     return np.where(hh_codes < 0, -1, (hh_codes << 12) | (fy << 4) | inst)
 
 
+def positions(keys: np.ndarray, queries: np.ndarray) -> np.ndarray:
+    """Position in ``keys`` (unique int64) of each query, -1 when absent. Sort-based: ledgers usually come
+    sorted by key, and then no sort is needed at all."""
+    if len(keys) == 0:
+        return np.full(len(queries), -1, dtype=np.int64)
+    order = None
+    if len(keys) > 1 and not (keys[1:] > keys[:-1]).all():
+        order = np.argsort(keys, kind="stable")
+        keys = keys[order]
+    i = np.minimum(np.searchsorted(keys, queries), len(keys) - 1)
+    found = keys[i] == queries
+    pos = i if order is None else order[i]
+    return np.where(found, pos, -1)
+
+
 def _isin(values: np.ndarray, allowed: np.ndarray) -> np.ndarray:
     allowed = allowed[allowed >= 0]
     top = max(int(values.max()) if len(values) else 0, int(allowed.max()) if len(allowed) else 0)
@@ -221,7 +236,7 @@ def _isin(values: np.ndarray, allowed: np.ndarray) -> np.ndarray:
         table = np.zeros(top + 2, dtype=bool)
         table[allowed] = True
         return table[values]  # -1 (unknown) reads the last slot, always False
-    return pd.Index(values).isin(allowed)
+    return positions(np.unique(allowed), values) >= 0
 
 
 def quarantine_unknown_refs(
