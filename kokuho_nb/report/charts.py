@@ -43,6 +43,7 @@ RC = {
     "grid.linewidth": 0.5,
     "axes.edgecolor": "#333333",
     "svg.fonttype": "path",
+    "svg.hashsalt": "kokuho-nb",  # stable element ids: the same data gives the same file
 }
 
 
