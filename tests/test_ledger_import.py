@@ -494,7 +494,7 @@ def test_payment_sums_match_whatever_the_row_order(tmp_path: Path) -> None:
     replace = {"調定.csv": shuffled("調定.csv"), "収納.csv": shuffled("収納.csv"), "世帯.csv": shuffled("世帯.csv")}
     report = import_ledger(make_ledger(tmp_path, replace), tmp_path / "store")
     assert report.quarantine == [] and report.payment_mismatches == []
-    assert [o["line"] for o in report.overpayments] == [4]  # 000102 第2期, now on line 4
+    assert [o["line"] for o in report.overpayments] == [5]  # 000102 第2期: the middle row stays on line 5
 
 
 def test_positions_lookup() -> None:
