@@ -252,3 +252,20 @@ def test_summary_html_has_no_code_and_is_marked_synthetic(issued_store):
     assert t("common.synthetic_banner") in html
     assert "ターゲットリスト 概要" in html and "徴収 一郎" in html
     assert "import " not in html and "render_lists" not in html
+
+
+def test_month_run_cli_renders_through_papermill_and_keeps_executed_notebooks(store_copy, tmp_path, capsys):
+    from kokuho_nb.cli import main
+
+    out = tmp_path / "cli_out"
+    code = main(["month", "run", MONTH, "--store", str(store_copy), "--out", str(out), "--processes", "1", "--json"])
+    result = __import__("json").loads(capsys.readouterr().out)
+    assert code == 0 and result["ok"] and not result["failures"]
+    folder = out / MONTH
+    assert (folder / f"target_list_{MONTH}_K001.xlsx").read_bytes() == (
+        tmp_path / "out" / MONTH / f"target_list_{MONTH}_K001.xlsx").read_bytes()
+    assert sorted(p.name for p in folder.glob("target_lists_*.ipynb")) == [f"target_lists_{MONTH}_01.ipynb"]
+    assert (folder / f"target_lists_{MONTH}_01.html").is_file()
+    assert (folder / f"target_lists_summary_{MONTH}.html").is_file()
+    assert main(["month", "run", MONTH, "--store", str(store_copy), "--out", str(out), "--officer", "K999"]) == 2
+    assert "K999" in capsys.readouterr().err
