@@ -13,9 +13,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("decisions", help=t("meeting.command.help_decisions"))
     sub = parser.add_subparsers(dest="decisions_command", metavar="SUBCOMMAND")
     ingest = sub.add_parser("ingest", help=t("meeting.command.help_ingest"))
-    ingest.add_argument("file", help="月例会議資料の Excel（決定事項シートを記入したもの）")
-    ingest.add_argument("--store", help="ケースストアのフォルダ")
-    ingest.add_argument("--json", action="store_true", help="結果を JSON で出力")
+    ingest.add_argument("file", help=t("meeting.command.arg_file"))
+    ingest.add_argument("--store", help=t("meeting.command.arg_store"))
+    ingest.add_argument("--json", action="store_true", help=t("meeting.command.arg_json"))
     ingest.set_defaults(func=run_ingest)
     parser.set_defaults(func=lambda args: (parser.print_help(), 2)[1])
 

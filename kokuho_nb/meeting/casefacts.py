@@ -9,6 +9,7 @@ import datetime as dt
 
 import pandas as pd
 
+from kokuho_nb.labels import t
 from kokuho_nb.meeting.common import meeting_config
 
 
@@ -51,7 +52,7 @@ def broken_pledges(
     out = []
     if len(dispositions):
         d = dispositions[(dispositions["kind"] == "分納誓約") & (dispositions["state"] == "不履行")]
-        out.append(pd.DataFrame({"household_id": d["household_id"], "kind": "分納誓約不履行",
+        out.append(pd.DataFrame({"household_id": d["household_id"], "kind": t("meeting.s4.broken_pledge"),
                                  "date": pd.to_datetime(d["start_date"]),
                                  "amount": d["monthly_amount"].astype("Int64")}))
     if len(contacts):
@@ -65,7 +66,7 @@ def broken_pledges(
                 last_pay = pay.groupby("household_id")["paid_date"].max()
                 paid_since = pd.to_datetime(c["household_id"].map(last_pay)) >= pd.to_datetime(c["date"])
                 c = c[~paid_since.fillna(False)]
-            out.append(pd.DataFrame({"household_id": c["household_id"], "kind": "納付約束不履行",
+            out.append(pd.DataFrame({"household_id": c["household_id"], "kind": t("meeting.s4.broken_promise"),
                                      "date": c["promised_date"], "amount": c["promised_amount"].astype("Int64")}))
     if not out:
         return pd.DataFrame(columns=["household_id", "kind", "date", "amount"])

@@ -26,7 +26,7 @@ FONT = "IPAexGothic"
 
 
 def _sheet_name(text: str, used: set[str]) -> str:
-    name = re.sub(r"[\[\]\*\?/\\:]", "", text)[:28] or "表"
+    name = re.sub(r"[\[\]\*\?/\\:]", "", text)[:28] or "table"
     base, n = name, 2
     while name in used:
         name = f"{base[:26]}_{n}"
@@ -69,7 +69,7 @@ def write_workbook(pack: MeetingPack, path: Path) -> Path:
     ws["A1"] = t("meeting.decisions.sheet_title", month=month_label(pack.month)) + (
         f"　{t('common.synthetic_banner')}" if pack.synthetic else "")
     ws["A1"].font = Font(name=FONT, bold=True, size=12)
-    ws["A2"] = "対象月"
+    ws["A2"] = t("meeting.decisions.month_label")
     ws[MONTH_CELL] = pack.month
     ws["A3"] = t("meeting.decisions.instructions")
     hdr = headers()
@@ -113,12 +113,12 @@ def write_workbook(pack: MeetingPack, path: Path) -> Path:
         letter = get_column_letter(j)
         ref = f"'{opts.title}'!${letter}$2:${letter}${max(2, len(values) + 1)}"
         dv = DataValidation(type="list", formula1=f"={ref}", allow_blank=True, showErrorMessage=True,
-                            errorTitle="入力エラー", error="一覧から選んでください。")
+                            errorTitle=t("meeting.decisions.dv_title"), error=t("meeting.decisions.dv_list"))
         col = get_column_letter(FIELDS.index(key) + 1)
         dv.add(f"{col}{SHEET_HEADER_ROW + 1}:{col}{last}")
         ws.add_data_validation(dv)
     date_dv = DataValidation(type="date", operator="greaterThan", formula1="DATE(2000,1,1)", allow_blank=True,
-                             showErrorMessage=True, errorTitle="入力エラー", error="日付を入力してください。")
+                             showErrorMessage=True, errorTitle=t("meeting.decisions.dv_title"), error=t("meeting.decisions.dv_date"))
     col = get_column_letter(FIELDS.index("decided_at") + 1)
     date_dv.add(f"{col}{SHEET_HEADER_ROW + 1}:{col}{last}")
     ws.add_data_validation(date_dv)

@@ -104,7 +104,7 @@ def activity_events(inp: MeetingInputs) -> tuple[pd.DataFrame, dict[str, tuple[f
         t("meeting.s2.direct_debit_note", insured=len(insured), enrolled=enrolled),
     )
     ended = int(((hh["status"] == "喪失") & hh["employee_pension"].fillna(False).astype(bool)).sum())
-    levels["pension_coverage_end"] = (None, t("meeting.s2.pension_note") + f"（{ended:,}世帯）")
+    levels["pension_coverage_end"] = (None, t("meeting.s2.pension_note", n=ended))
     caseload = inp.cases[(inp.cases["total_arrears"] > 0) & inp.cases["officer_code"].notna()]
     officers = set(led.staff.loc[led.staff["role"] == "徴収吏員", "officer_code"])
     visits = c[(c["method"] == "臨場催告") & c["officer_code"].isin(officers)
