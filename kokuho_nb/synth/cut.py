@@ -1,0 +1,231 @@
+"""A snapshot of the synthetic ward: the timeline cut at an as-of date, as canonical ``Ledger`` tables.
+
+What a ledger exported on ``as_of`` holds (``retain="ledger"``), with ``cfy = current_fiscal_year(as_of)``
+and ``K = timeline.retain_full_years_back`` (1):
+
+- charges of every household for fiscal years ``cfy-K`` .. ``cfy`` that are assessed by ``as_of``;
+- older charges only if they were still unpaid when fiscal year ``cfy-K`` began (June 1 after
+  ``year_end(cfy-K-1)``), i.e. the carried-over stock that fiscal year ``cfy-K`` starts from — so the
+  collection statistics of ``cfy-K`` and ``cfy`` computed from the ledger are exact;
+- every payment (≤ as_of) of those charges; 収納額 / 最終収納日 / 督促状発送日 / 不納欠損額 as of ``as_of``;
+- contacts, inquiries and dispositions dated from that same June 1, plus dispositions still running;
+- the staff in post on ``as_of`` and their training records.
+
+``retain="all"`` keeps every charge and event of the timeline (the calibration uses it for earlier years).
+A few late payments (one in eight that came 20+ days late, by a fixed rule on the row) are split in two
+payments, so partial payments appear in the ledger.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from kokuho_nb.fiscal import current_fiscal_year, fiscal_year_of
+from kokuho_nb.ledger.model import Ledger
+from kokuho_nb.synth import days as D
+from kokuho_nb.synth.config import INCOME_CLASSES
+from kokuho_nb.synth.timeline import DISP_KINDS, MEMOS, METHODS, RESULTS, TARGETS, Timeline
+
+STATES = ("継続", "完了", "取消", "不履行")
+INQ_RESULTS = ("有", "無", "未回答")
+
+
+def household_ids(n: int) -> np.ndarray:
+    """世帯番号: 8 digits with leading zeros (they must survive the import)."""
+    return np.array([f"{i + 1:08d}" for i in range(n)], dtype=object)
+
+
+def _dt(days: np.ndarray) -> pd.Series:
+    return pd.Series(D.to_datetime64(days), dtype="datetime64[ns]")
+
+
+def _bool(values: np.ndarray) -> pd.Series:
+    return pd.Series(values, dtype="boolean")
+
+
+def _int_na(values: np.ndarray, mask: np.ndarray) -> pd.Series:
+    return pd.Series(pd.arrays.IntegerArray(np.asarray(values, dtype=np.int64), ~np.asarray(mask, dtype=bool)))
+
+
+def window_start_day(as_of: dt.date, full_years_back: int) -> int:
+    """First day of the events/charges window (June 1 starting fiscal year ``cfy - K``)."""
+    cfy = current_fiscal_year(as_of)
+    return D.year_end_day(cfy - full_years_back - 1) + 1
+
+
+def cut(tl: Timeline, as_of: dt.date, *, retain: Literal["ledger", "all"] = "ledger") -> Ledger:
+    """The ward as its delinquency system would export it on ``as_of``."""
+    a = D.day(as_of)
+    k = int(tl.config.timeline["retain_full_years_back"])
+    cfy = current_fiscal_year(as_of)
+    win = window_start_day(as_of, k) if retain == "ledger" else -10**9
+    ids = household_ids(tl.households)
+    hh = tl.hh
+    r = tl.rows
+
+    # ---- charges
+    visible = r["assess"] <= a
+    if retain == "ledger":
+        cut_day = win - 1
+        visible &= (r["fy"] >= cfy - k) | ((r["paid"] > cut_day) & (r["wo"] > cut_day))
+    idx = np.flatnonzero(visible)  # the timeline's rows are ordered by (fiscal year, household, instalment)
+    h = r["hh"][idx]
+    amount = r["amount"][idx].astype(np.int64)
+    due = r["due"][idx].astype(np.int64)
+    paid_day = r["paid"][idx].astype(np.int64)
+    split = (paid_day < D.NEVER) & (paid_day - due >= 20) & (idx % 8 == 3) & (amount >= 2000)
+    part1 = np.where(split, (amount // 2 // 100) * 100, 0)
+    day1 = np.where(split, D.next_business(due + (paid_day - due) // 2), D.NEVER)
+    day1 = np.minimum(day1, paid_day - 1)
+    got2 = paid_day <= a
+    got1 = split & (day1 <= a)
+    paid = np.where(got2, amount, np.where(got1, part1, 0))
+    last_paid = np.where(got2, paid_day, np.where(got1, day1, D.NEVER))
+    demand = np.where(r["demand"][idx] <= a, r["demand"][idx], D.NEVER)
+    written = np.where(r["wo"][idx] <= a, amount, 0)
+    charges = pd.DataFrame({
+        "household_id": ids[h],
+        "fiscal_year": r["fy"][idx].astype(np.int64),
+        "instalment": r["inst"][idx].astype(np.int64),
+        "due_date": _dt(due),
+        "amount": amount,
+        "paid": paid.astype(np.int64),
+        "last_paid_date": _dt(last_paid),
+        "demand_sent_date": _dt(demand),
+        "written_off": written.astype(np.int64),
+    })
+
+    # ---- payments (one per paid instalment; split ones in two)
+    p_first = np.flatnonzero(got1)
+    p_full = np.flatnonzero(got2)
+    p_idx = np.concatenate([p_first, p_full])
+    p_amt = np.concatenate([part1[p_first], np.where(split[p_full], amount[p_full] - part1[p_full], amount[p_full])])
+    p_day = np.concatenate([day1[p_first], paid_day[p_full]])
+    p_order = np.argsort(p_idx * 2 + np.r_[np.zeros(len(p_first), np.int64), np.ones(len(p_full), np.int64)],
+                         kind="stable")
+    p_idx, p_amt, p_day = p_idx[p_order], p_amt[p_order], p_day[p_order]
+    payments = pd.DataFrame({
+        "household_id": ids[h[p_idx]],
+        "fiscal_year": r["fy"][idx][p_idx].astype(np.int64),
+        "instalment": r["inst"][idx][p_idx].astype(np.int64),
+        "paid_date": _dt(p_day),
+        "amount": p_amt.astype(np.int64),
+    })
+
+    # ---- households
+    join_day = np.array([D.day(dt.date(int(y), 4, 1)) for y in range(2000, 2040)], dtype=np.int64)
+    jd = join_day[hh["join"].astype(int) - 2000]
+    ld = np.where(hh["leave"] < 9999, join_day[np.minimum(hh["leave"].astype(int) + 1 - 2000, 39)], D.NEVER)
+    hidx = np.flatnonzero(jd <= a)
+    households = pd.DataFrame({
+        "household_id": ids[hidx],
+        "name_kana": hh["name"][hidx],
+        "area": np.array([f"{x + 1:02d}" for x in range(int(tl.config.population["areas"]))],
+                         dtype=object)[hh["area"][hidx]],
+        "income_class": np.array(INCOME_CLASSES, dtype=object)[hh["income"][hidx]],
+        "nationality": np.where(hh["foreign"][hidx], "外国", "日本").astype(object),
+        "language": hh["language"][hidx].astype(object),
+        "has_phone": _bool(hh["phone"][hidx]),
+        "direct_debit": _bool(hh["direct_debit"][hidx]),
+        "status": np.where(ld[hidx] <= a, "喪失", "加入中").astype(object),
+        "employee_pension": _bool(hh["pension"][hidx]),
+        "whereabouts_unknown": _bool(hh["wu_day"][hidx] <= a),
+    })
+
+    # ---- staff in post and their trainings
+    ps = tl.persons
+    in_post = (ps["start"] <= a) & (ps["end"] >= a)
+    fy_start = D.day(dt.date(fiscal_year_of(as_of), 4, 1))
+    category = np.where(ps["start"] >= fy_start, ps["arrival"], "継続").astype(object)
+    sidx = np.flatnonzero(in_post)
+    staff = pd.DataFrame({
+        "officer_code": ps["code"][sidx], "name": ps["name"][sidx], "team": ps["team"][sidx],
+        "role": ps["role"][sidx], "areas": ps["areas"][sidx], "start_date": _dt(ps["start"][sidx]),
+        "category": category[sidx],
+    })
+    tr = tl.trainings
+    tmask = (tr["day"] <= a) & np.isin(tr["code"], ps["code"][sidx])
+    t_order = np.lexsort((tr["day"][tmask], tr["code"][tmask]))
+    trainings = pd.DataFrame({
+        "officer_code": tr["code"][tmask][t_order], "course": tr["course"][tmask][t_order],
+        "date": _dt(tr["day"][tmask][t_order]),
+    })
+
+    # ---- contacts
+    c = tl.contacts
+    cm = (c["day"] <= a) & (c["day"] >= win)
+    ci = np.flatnonzero(cm)
+    ci = ci[np.lexsort((ci, c["day"][ci], c["hh"][ci]))]
+    officer = _officer_at(tl, hh["area_slot"][c["hh"][ci]], c["day"][ci])
+    res = c["result"][ci].astype(int)
+    promised = np.isin(res, [3, 4])
+    contacts = pd.DataFrame({
+        "household_id": ids[c["hh"][ci]],
+        "date": _dt(c["day"][ci]),
+        "officer_code": officer,
+        "method": np.array(METHODS, dtype=object)[c["method"][ci].astype(int)],
+        "result": np.array(RESULTS, dtype=object)[res],
+        "promised_amount": _int_na(c["promised"][ci], promised & (c["promised"][ci] > 0)),
+        "promised_date": _dt(np.where(promised, c["promised_day"][ci], D.NEVER)),
+        "memo": np.array(MEMOS, dtype=object)[c["memo"][ci].astype(int)],
+    })
+    contacts.loc[contacts["memo"] == "", "memo"] = None
+
+    # ---- inquiries
+    q = tl.inquiries
+    qm = (q["day"] <= a) & (q["day"] >= win)
+    qi = np.flatnonzero(qm)
+    qi = qi[np.lexsort((qi, q["day"][qi], q["hh"][qi]))]
+    answered = q["answer"][qi] <= a
+    unanswered = q["result"][qi] == 2
+    result = np.where(answered | (unanswered & (q["day"][qi] + 90 <= a)),
+                      np.array(INQ_RESULTS, dtype=object)[q["result"][qi].astype(int)], None)
+    inquiries = pd.DataFrame({
+        "household_id": ids[q["hh"][qi]],
+        "inquiry_date": _dt(q["day"][qi]),
+        "target_type": np.array(TARGETS, dtype=object)[q["target"][qi].astype(int)],
+        "mode": np.where(q["mode"][qi] == 0, "電子", "紙").astype(object),
+        "answer_date": _dt(np.where(answered, q["answer"][qi], D.NEVER)),
+        "result": result,
+        "found_amount": _int_na(q["found"][qi], answered & (q["result"][qi] == 0)),
+    })
+
+    # ---- dispositions
+    d = tl.dispositions
+    dm = (d["start"] <= a) & ((d["start"] >= win) | (d["end"] > a))
+    di = np.flatnonzero(dm)
+    di = di[np.lexsort((di, d["start"][di], d["hh"][di]))]
+    kind = d["kind"][di].astype(int)
+    running = d["end"][di] > a
+    state = np.where(running, "継続", np.array(STATES, dtype=object)[d["end_state"][di].astype(int)])
+    state = np.where(kind == 4, "完了", state)
+    is_pledge = np.isin(kind, [2, 3])
+    dispositions = pd.DataFrame({
+        "household_id": ids[d["hh"][di]],
+        "kind": np.array(DISP_KINDS, dtype=object)[kind],
+        "start_date": _dt(d["start"][di]),
+        "amount": _int_na(d["amount"][di], np.ones(len(di), dtype=bool)),
+        "suspension_ground": _int_na(d["ground"][di], kind == 1),
+        "monthly_amount": _int_na(d["monthly"][di], is_pledge),
+        "instalments_count": _int_na(d["count"][di], is_pledge),
+        "state": state.astype(object),
+    })
+    return Ledger(households=households, charges=charges, staff=staff, payments=payments, contacts=contacts,
+                  inquiries=inquiries, dispositions=dispositions, trainings=trainings,
+                  snapshot_id=None, as_of=as_of, source=f"synthetic seed={tl.seed}")
+
+
+def _officer_at(tl: Timeline, slots: np.ndarray, days: np.ndarray) -> np.ndarray:
+    """The officer holding the area's slot on each day (the slot's person then)."""
+    ps = tl.persons
+    officers = np.flatnonzero(ps["slot"] >= 0)
+    key = ps["slot"][officers].astype(np.int64) * 10_000_000 + ps["start"][officers]
+    order = np.argsort(key, kind="stable")
+    key, officers = key[order], officers[order]
+    q = slots.astype(np.int64) * 10_000_000 + days.astype(np.int64)
+    pos = np.clip(np.searchsorted(key, q, side="right") - 1, 0, len(key) - 1)
+    return ps["code"][officers[pos]]
