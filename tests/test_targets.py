@@ -166,6 +166,12 @@ def test_plan_jobs_batches_officers_over_workers():
     assert [j["centre"] for j in jobs] == [True, False]
     jobs = plan_jobs([f"K{i:02d}" for i in range(30)], processes=2, per_job=10, centre=False)
     assert len(jobs) == 3 and not any(j["centre"] for j in jobs)
+    # the run that also writes the centre's long lists gets fewer officers
+    codes = [f"K{i:02d}" for i in range(30)]
+    jobs = plan_jobs(codes, processes=2, per_job=40, centre=True, sizes=dict.fromkeys(codes, 120), centre_rows=2_880)
+    assert sorted(sum((j["officers"] for j in jobs), [])) == codes
+    rows = [len(j["officers"]) * 120 + (2_880 if j["centre"] else 0) for j in jobs]
+    assert abs(rows[0] - rows[1]) <= 120
 
 
 # --- issued lists and workbooks -----------------------------------------------------------------------------

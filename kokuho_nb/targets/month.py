@@ -184,13 +184,24 @@ def write_summary(store: str | Path | None, issue: IssueResult, out_dir: str | P
 # --- the papermill month run --------------------------------------------------------------------------------
 
 
-def plan_jobs(officer_codes: list[str], *, processes: int, per_job: int, centre: bool) -> list[dict[str, Any]]:
+def plan_jobs(officer_codes: list[str], *, processes: int, per_job: int, centre: bool,
+              sizes: dict[str, int] | None = None, centre_rows: int = 0) -> list[dict[str, Any]]:
     """Split officers into notebook runs: at least one per worker, at most ``per_job`` officers each.
 
-    The first run also writes the centre / specialists' lists and the summary.
+    The first run also writes the centre / specialists' lists (``centre_rows`` rows in all) and the summary;
+    officers are dealt to the run with the fewest rows so far (``sizes``: rows per officer), so that the runs
+    finish together.
     """
     n = max(1, min(len(officer_codes) or 1, max(processes, math.ceil(len(officer_codes) / max(per_job, 1)))))
-    batches = [officer_codes[i::n] for i in range(n)]
+    load = [0] * n
+    batches: list[list[str]] = [[] for _ in range(n)]
+    if centre:
+        load[0] = centre_rows
+    for code in officer_codes:
+        open_jobs = [i for i in range(n) if len(batches[i]) < per_job] or list(range(n))
+        i = min(open_jobs, key=lambda j: (load[j], j))
+        batches[i].append(code)
+        load[i] += (sizes or {}).get(code, 1)
     return [{"officers": batch, "centre": centre and i == 0} for i, batch in enumerate(batches)]
 
 
@@ -229,7 +240,10 @@ def run_month(
     limit = float(timeout or value("target_lists.run.timeout_seconds", as_of))
     out = month_dir(out_root, month)
     out.mkdir(parents=True, exist_ok=True)
-    batches = plan_jobs(codes, processes=workers, per_job=per_job, centre=officer is None)
+    sizes = {lst.list_code: lst.n_items for lst in issue.lists if lst.kind == "officer"}
+    centre_rows = sum(lst.n_items for lst in issue.lists if lst.kind != "officer")
+    batches = plan_jobs(codes, processes=workers, per_job=per_job, centre=officer is None, sizes=sizes,
+                        centre_rows=centre_rows)
     jobs = []
     for i, batch in enumerate(batches):
         jobs.append(Job(
