@@ -67,7 +67,8 @@ def calibration(seed: int = 1, households: int | None = None, *, config: SynthCo
     scale = cfg.scale(n)
     prof_cfg = cfg.profile_targets
     as_of = dt.date.fromisoformat(str(prof_cfg["as_of"]))
-    tl = build_timeline(seed=seed, households=n, last_year=as_of.year - 1, config=cfg, progress=progress)
+    tl = build_timeline(seed=seed, households=n, last_year=as_of.year - 1, config=cfg, progress=progress,
+                        casework=False)
     ledger = cut(tl, as_of, retain="all")
     out: list[dict] = []
     prof = profile(ledger, as_of)

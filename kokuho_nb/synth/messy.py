@@ -37,7 +37,7 @@ KNOWN_BAD_ROWS: tuple[tuple[str, str, str, str], ...] = (
     ("調定.csv", "納期限", "bad_date", "納期限「R6.13.45」cannot be read"),
     ("調定.csv", "調定額", "negative_amount", "調定額 −5,000"),
     ("調定.csv", "世帯番号", "unknown_household", "世帯番号 99999999 is not in 世帯.csv"),
-    ("調定.csv", "世帯番号", "duplicate_key", "a second row with the key of data line 1"),
+    ("調定.csv", "世帯番号・賦課年度・期別", "duplicate_key", "a second row with the key of data line 1 (line 2)"),
     ("収納.csv", "世帯番号", "unknown_household", "世帯番号 99999998 is not in 世帯.csv"),
     ("収納.csv", "金額", "negative_amount", "金額 −1,000"),
     ("折衝記録.csv", "手段", "bad_code", "手段「FAX」is not a code"),

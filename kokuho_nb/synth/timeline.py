@@ -164,6 +164,7 @@ class _Generator:
         self.first_year = config.first_year
         self.last_year = int(last_year)
         self.progress = progress or (lambda _msg: None)
+        self.casework = True
         t = config.timeline
         self.n_inst = int(t["instalments"])
         self.first_month = int(t["first_month"])
@@ -476,12 +477,15 @@ class _Generator:
         # -- 5. the current year's instalments
         still = (r["paid"][o] > E) & (r["wo"][o] > E)
         carry_h = np.unique(ho[still])
-        U_done, new_count = self._current(rng, y, cur, carry_h, tgt.count * self.scale, U, Ep, E)
+        carry_total = np.bincount(ho[still], weights=r["amount"][o][still], minlength=self.n)
+        U_done, new_count = self._current(rng, y, cur, carry_h, carry_total, tgt.count * self.scale, U, Ep, E)
         cur_open = cur[r["paid"][cur] > E]
         self.open = np.concatenate([o[still], cur_open])
 
-        # -- 6. background case work: letters, centre calls/SMS/visits, field visits, inquiries
-        self._casework(rng, y, Ep, E)
+        # -- 6. background case work: letters, centre calls/SMS/visits, field visits, inquiries (drawn last,
+        # so skipping it — the calibration does — changes no money flow)
+        if self.casework:
+            self._casework(rng, y, Ep, E)
         self.year_log.append({
             "fiscal_year": y, "charged_current": S, "carried_in": A_prev,
             "target_writeoff": W, "writeoff": W_done, "target_collect_carried": X,
@@ -650,14 +654,16 @@ class _Generator:
         return float(r["amount"][idx].sum())
 
     def _current(self, rng: np.random.Generator, y: int, cur: np.ndarray, carry_h: np.ndarray,
-                 count_target: float, U: float, Ep: int, E: int) -> tuple[float, int]:
+                 carry_total: np.ndarray, count_target: float, U: float, Ep: int, E: int) -> tuple[float, int]:
         r, hh, beh = self.rows, self.hh, self.cfg.behaviour
         h_cur = r["hh"][cur]
         insured = h_cur[:: self.n_inst]
         is_carry = np.zeros(self.n, dtype=bool)
         is_carry[carry_h] = True
         # chronic: households already in arrears that leave current instalments unpaid too
-        chronic = insured[is_carry[insured] & (rng.random(len(insured)) < float(beh["carried_keep_paying_current"]))]
+        p_chronic = float(beh["carried_keep_paying_current"]) * np.where(
+            carry_total[insured] >= LARGE_CASE, float(beh["chronic_large_factor"]), 1.0)
+        chronic = insured[is_carry[insured] & (rng.random(len(insured)) < p_chronic)]
         wu = insured[is_carry[insured] & (hh["wu_day"][insured] <= E)]
         chronic = np.union1d(chronic, wu)
         pool = insured[~is_carry[insured]]
@@ -877,11 +883,15 @@ def _solve_scale(total: Callable[[float], float], target: float) -> float:
 
 def build_timeline(seed: int = 1, households: int | None = None, last_year: int = 2026,
                    config: SynthConfig | None = None,
-                   progress: Callable[[str], None] | None = None) -> Timeline:
-    """Simulate the ward for ``seed`` from the first simulated year through fiscal year ``last_year``."""
+                   progress: Callable[[str], None] | None = None, casework: bool = True) -> Timeline:
+    """Simulate the ward for ``seed`` from the first simulated year through fiscal year ``last_year``.
+
+    ``casework=False`` skips the background letters, calls, visits and inquiries (faster; the money flows,
+    and so every collection figure, are the same)."""
     cfg = config or load_config()
     n = int(households or cfg.default_households)
     g = _Generator(seed, n, last_year, cfg, progress)
+    g.casework = casework
     g.population()
     g.charges()
     g.simulate()
