@@ -54,12 +54,15 @@ def test_matches_a_plain_computation_for_sampled_households(ledger: Ledger, view
     sample = random.Random(3).sample(in_arrears, 40) + random.Random(4).sample(by_id.index.tolist(), 40)
     charges = ledger.charges[ledger.charges["household_id"].isin(sample)]
     payments = ledger.payments[ledger.payments["household_id"].isin(sample)]
+    paid_by_key: dict[tuple, int] = {}
+    for pay in payments.itertuples():
+        if pay.paid_date <= ts:
+            key = (pay.household_id, pay.fiscal_year, pay.instalment)
+            paid_by_key[key] = paid_by_key.get(key, 0) + pay.amount
     for hid in sample:
         current_overdue = carried = not_due = 0
         for row in charges[charges["household_id"] == hid].itertuples():
-            paid = int(payments[(payments["household_id"] == hid) & (payments["fiscal_year"] == row.fiscal_year)
-                                & (payments["instalment"] == row.instalment)
-                                & (payments["paid_date"] <= ts)]["amount"].sum())
+            paid = paid_by_key.get((hid, row.fiscal_year, row.instalment), 0)
             unpaid = max(row.amount - paid - (row.written_off or 0), 0)
             if shift_due_date(row.due_date.date()) >= as_of:
                 not_due += unpaid
