@@ -236,7 +236,11 @@ def _isin(values: np.ndarray, allowed: np.ndarray) -> np.ndarray:
         table = np.zeros(top + 2, dtype=bool)
         table[allowed] = True
         return table[values]  # -1 (unknown) reads the last slot, always False
-    return positions(np.unique(allowed), values) >= 0
+    if len(allowed) == 0:
+        return np.zeros(len(values), dtype=bool)
+    ordered = np.sort(allowed)  # (np.unique hashes: several times slower here)
+    i = np.minimum(np.searchsorted(ordered, values), len(ordered) - 1)
+    return ordered[i] == values
 
 
 def quarantine_unknown_refs(
