@@ -25,6 +25,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+
 def _write(df: pd.DataFrame, path: Path, encoding: str) -> None:
     """Fast CSV writing through Arrow (dates as ISO, missing as empty), transcoded when CP932 is asked for."""
     table = pa.Table.from_pandas(df, preserve_index=False)
