@@ -138,8 +138,13 @@ def child(ledger: str, store: str, profile: bool) -> None:
     seconds = time.perf_counter() - t0
     rows = {f: c["rows_read"] for f, c in report.files.items()}
     usage = resource.getrusage(resource.RUSAGE_SELF)
+    from kokuho_nb.store.snapshots import load_snapshot
+
+    t1 = time.perf_counter()
+    load_snapshot(store)
+    load_seconds = time.perf_counter() - t1
     print(json.dumps({"seconds": seconds, "cpu_seconds": usage.ru_utime + usage.ru_stime, "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                      "rows": rows, "quarantined": len(report.quarantine), "snapshot": report.snapshot_id}))
+                      "load_seconds": load_seconds, "steps": {k: round(v, 2) for k, v in report.timings.items()}, "rows": rows, "quarantined": len(report.quarantine), "snapshot": report.snapshot_id}))
 
 
 def main() -> int:
@@ -174,6 +179,7 @@ def main() -> int:
         print(f"rows per file: {res['rows']}")
         print(f"import: {res['seconds']:.1f} s wall ({res['cpu_seconds']:.1f} s CPU incl. start-up), peak RSS {res['max_rss_mb']:,.0f} MB, "
               f"quarantine entries {res['quarantined']:,}, snapshot {res['snapshot']}")
+        print(f"steps (wall s): {res['steps']}; load_snapshot: {res['load_seconds']:.1f} s")
         print(f"machine: {platform.python_version()} {platform.machine()}")
     return 0
 

@@ -15,6 +15,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -72,7 +73,9 @@ def _content_hash(results: dict[str, TableResult], mapping: Mapping) -> str:
     return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
 
 
-def _read_all(path: Path, mapping: Mapping, progress: bool) -> tuple[str, dict[str, TableResult]]:
+def _read_all(
+    path: Path, mapping: Mapping, progress: bool, timings: dict[str, float]
+) -> tuple[str, dict[str, TableResult]]:
     specs = standard_files()
     with open_ledger(path) as folder:
         names = [mapping.source_name(s.file) for s in specs]
@@ -87,8 +90,12 @@ def _read_all(path: Path, mapping: Mapping, progress: bool) -> tuple[str, dict[s
         present = [s for s in specs if mapping.source_name(s.file) in found]
         results: dict[str, TableResult] = {}
         for spec in _progress(present, progress, t("ledger.progress.reading")):
+            t0 = time.perf_counter()
             raw = read_file(found[mapping.source_name(spec.file)], spec, mapping)
+            t1 = time.perf_counter()
             results[spec.file] = validate_file(raw, spec, mapping.for_file(spec.file))
+            timings["read"] = timings.get("read", 0.0) + t1 - t0
+            timings["normalise"] = timings.get("normalise", 0.0) + time.perf_counter() - t1
     return str(Path(path).resolve()), results
 
 
@@ -270,10 +277,12 @@ def import_ledger(
     """
     as_of_date = _parse_as_of(as_of)
     mp = load_mapping(mapping)
-    source, results = _read_all(Path(path), mp, progress)
+    timings: dict[str, float] = {}
+    source, results = _read_all(Path(path), mp, progress, timings)
+    t0 = time.perf_counter()
     _cross_checks(results)
 
-    report = ImportReport(ok=True, source=source, mapping=mp.name)
+    report = ImportReport(ok=True, source=source, mapping=mp.name, timings=timings)
     spec_order = {s.file: i for i, s in enumerate(standard_files())}
     entries: list[dict] = []
     for r in results.values():
@@ -304,6 +313,7 @@ def import_ledger(
     report.as_of = as_of_date
     _warnings(report, results, as_of_date)
 
+    timings["checks"] = time.perf_counter() - t0
     content_hash = _content_hash(results, mp)
     sid = snapshots.make_snapshot_id(as_of_date, content_hash)
     report.snapshot_id = sid
@@ -312,6 +322,7 @@ def import_ledger(
         report.warn("already_imported", t("ledger.warning.already_imported", snapshot=sid))
         return report
 
+    t0 = time.perf_counter()
     tables = {spec.table: empty_table(spec.table) for spec in standard_files()}
     extras: dict[str, pa.Table] = {}
     for r in _progress(list(results.values()), progress, t("ledger.progress.validating")):
@@ -339,6 +350,7 @@ def import_ledger(
     }
     _path, created = snapshots.write_snapshot(store, sid, tables, _quarantine_frame(results, entries), manifest,
                                               extras)
+    timings["write"] = time.perf_counter() - t0
     if not created:
         report.already_imported = True
         report.warn("already_imported", t("ledger.warning.already_imported", snapshot=sid))

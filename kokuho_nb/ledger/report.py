@@ -48,6 +48,7 @@ class ImportReport:
     payment_mismatches: list[dict[str, Any]] = field(default_factory=list)
     already_imported: bool = False
     error: str | None = None
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per step (not in the JSON document)
 
     def warn(self, code: str, message: str, file: str | None = None, **extra: Any) -> None:
         self.warnings.append({"code": code, "file": file, "message": message, **extra})
