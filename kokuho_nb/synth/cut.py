@@ -77,10 +77,19 @@ def cut(tl: Timeline, as_of: dt.date, *, retain: Literal["ledger", "all"] = "led
     amount = r["amount"][idx].astype(np.int64)
     due = r["due"][idx].astype(np.int64)
     paid_day = r["paid"][idx].astype(np.int64)
+    # split late payments: the first half up to 45 days earlier, never before the June 1 that starts the
+    # collection year of the final payment (so both halves count in the same year's statistics)
     split = (paid_day < D.NEVER) & (paid_day - due >= 20) & (idx % 8 == 3) & (amount >= 2000)
+    pd64 = np.minimum(paid_day, D.day(dt.date(2200, 1, 1))).astype("datetime64[D]")
+    p_year = pd64.astype("datetime64[Y]").astype(np.int64) + 1970
+    p_month = (pd64.astype("datetime64[M]").astype(np.int64) % 12) + 1
+    start_year = np.where(p_month >= 6, p_year, p_year - 1)
+    june1 = (np.array(start_year - 1970, dtype="datetime64[Y]").astype("datetime64[M]") + np.timedelta64(5, "M"))
+    june1 = june1.astype("datetime64[D]").astype(np.int64)
+    day1 = np.maximum(paid_day - np.minimum((paid_day - due) // 2, 45), june1)
+    split &= day1 < paid_day
     part1 = np.where(split, (amount // 2 // 100) * 100, 0)
-    day1 = np.where(split, D.next_business(due + (paid_day - due) // 2), D.NEVER)
-    day1 = np.minimum(day1, paid_day - 1)
+    day1 = np.where(split, day1, D.NEVER)
     got2 = paid_day <= a
     got1 = split & (day1 <= a)
     paid = np.where(got2, amount, np.where(got1, part1, 0))

@@ -427,7 +427,7 @@ class _Generator:
         chosen_h[c_h[order[:k]]] = True
         take = mand.copy()
         take[c_idx] = chosen_h[ho[c_idx]]
-        r["wo"][o[take]] = wo_day[take]
+        r["wo"][o[take]] = _older_not_later(r, o[take], wo_day[take])
         W_done = float(r["amount"][o][take].sum())
         # unchosen candidates acknowledge the debt during the year (承認: limitation renewed)
         renew_h = c_h[order[k:]]
@@ -662,7 +662,7 @@ class _Generator:
         is_carry[carry_h] = True
         # chronic: households already in arrears that leave current instalments unpaid too
         p_chronic = float(beh["carried_keep_paying_current"]) * np.where(
-            carry_total[insured] >= LARGE_CASE, float(beh["chronic_large_factor"]), 1.0)
+            carry_total[insured] >= float(beh["chronic_large_from"]), float(beh["chronic_large_factor"]), 1.0)
         chronic = insured[is_carry[insured] & (rng.random(len(insured)) < p_chronic)]
         wu = insured[is_carry[insured] & (hh["wu_day"][insured] <= E)]
         chronic = np.union1d(chronic, wu)
@@ -855,6 +855,25 @@ class _Generator:
                 t_day.append(int(D.next_business(d)))
         self.trainings = {"code": np.array(t_code, dtype=object), "course": np.array(t_course, dtype=object),
                           "day": np.array(t_day, dtype=np.int32)}
+
+
+def _older_not_later(r: dict[str, np.ndarray], idx: np.ndarray, wo_day: np.ndarray) -> np.ndarray:
+    """Write-off days made non-decreasing with the instalments' age within each household: an older
+    instalment is never written off after a newer one (its limitation ran out first). This also keeps the
+    statistics' oldest-first matching of 不納欠損 records exact."""
+    if len(idx) == 0:
+        return wo_day
+    order = np.lexsort((r["inst"][idx], r["fy"][idx], r["due"][idx], r["hh"][idx]))
+    h = r["hh"][idx][order]
+    w = wo_day[order].astype(np.int64)
+    # suffix minimum within each household: reverse, then a running minimum per group (each group is offset
+    # far below the previous ones so that groups cannot mix), then reverse back
+    rh, rw = h[::-1], w[::-1]
+    group = np.cumsum(np.r_[True, rh[1:] != rh[:-1]]) - 1
+    out_rev = np.minimum.accumulate(rw - group * 10_000_000) + group * 10_000_000
+    fixed = np.empty_like(w)
+    fixed[order] = out_rev[::-1]
+    return fixed.astype(np.int32)
 
 
 def _month_end_vec(years: np.ndarray, months: np.ndarray) -> np.ndarray:
