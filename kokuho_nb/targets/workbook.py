@@ -204,8 +204,12 @@ def build_workbook(meta: ListMeta, items: pd.DataFrame) -> Workbook:
             if w > widths[key]:
                 widths[key] = w
         ws.row_dimensions[r].height = LINE_HEIGHT * min(max(lines, 2), 4) + 2
-        for col, key in result_cols:
-            ws.cell(row=r, column=col)._style = copy(protos[key])
+    # the (empty) result cells take their style from their column: fewer cells to write for long lists
+    for col, key in result_cols:
+        dim = ws.column_dimensions[get_column_letter(col)]
+        dim._style = copy(protos[key])
+        for top in range(1, HEADER_ROW):  # keep the title rows plain (a cell's own style beats its column's)
+            ws.cell(row=top, column=col).protection = Protection(locked=True)
     end_row = FIRST_ROW + max(len(records), 1) - 1
 
     for key in keys:
