@@ -46,12 +46,27 @@ def test_manifest_is_complete(store: Path) -> None:
     sid = list_snapshots(store)[-1]["id"]
     m = read_manifest(store, sid)
     assert m["id"] == sid and m["as_of"] == "2025-05-31" and len(m["source_hash"]) == 64
+    assert m["synthetic"] is False and m["mapping"] == "standard"
     assert sid.endswith(m["source_hash"][:12])
     assert m["files"]["世帯.csv"]["encoding"] == "utf-8" and len(m["files"]["世帯.csv"]["sha256"]) == 64
     assert m["report"]["files"]["調定.csv"]["yen_read"] == 95000
     assert m["counts"] == {"households": 5, "charges": 7, "staff": 3, "payments": 5, "contacts": 2,
                            "inquiries": 1, "dispositions": 3, "trainings": 2}
     assert dt.datetime.fromisoformat(m["imported_at"]).tzinfo is not None
+
+
+def test_synthetic_marker_is_recorded(tmp_path: Path) -> None:
+    import shutil
+
+    ledger = tmp_path / "ledger"
+    shutil.copytree(FIXTURE, ledger)
+    (ledger / "模擬データ.txt").write_text("模擬データ\n", encoding="utf-8")
+    report = import_ledger(ledger, tmp_path / "s")
+    assert report.synthetic and report.to_dict()["synthetic"] is True
+    assert read_manifest(tmp_path / "s", report.snapshot_id)["synthetic"] is True
+    assert "模擬データ" in report.summary_ja()
+    plain = import_ledger(FIXTURE, tmp_path / "s2")
+    assert read_manifest(tmp_path / "s2", plain.snapshot_id)["synthetic"] is False
 
 
 def test_leftover_temp_folders_are_ignored_and_old_ones_removed(store: Path) -> None:

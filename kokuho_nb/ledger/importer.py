@@ -44,6 +44,9 @@ from kokuho_nb.ledger.validate import (
 from kokuho_nb.store import snapshots
 
 FORMAT_VERSION = 1  # bump when the same ledger would import differently
+#: The synthetic ward's generator leaves this file beside the CSVs; the manifest then says ``synthetic``
+#: so that every output from the snapshot carries 模擬データ.
+SYNTHETIC_MARKER = "模擬データ.txt"
 MAX_LISTED = 10  # codes/areas named in one warning
 
 
@@ -75,11 +78,12 @@ def _content_hash(results: dict[str, TableResult], mapping: Mapping) -> str:
 
 def _read_all(
     path: Path, mapping: Mapping, progress: bool, timings: dict[str, float]
-) -> tuple[str, dict[str, TableResult]]:
+) -> tuple[str, dict[str, TableResult], bool]:
     specs = standard_files()
     with open_ledger(path) as folder:
         names = [mapping.source_name(s.file) for s in specs]
-        _where, found = find_files(folder, names)
+        where, found = find_files(folder, names)
+        synthetic = any(p.name == SYNTHETIC_MARKER for p in where.iterdir())
         for spec in specs:
             if spec.required and mapping.source_name(spec.file) not in found:
                 name = mapping.source_name(spec.file)
@@ -96,7 +100,7 @@ def _read_all(
             results[spec.file] = validate_file(raw, spec, mapping.for_file(spec.file))
             timings["read"] = timings.get("read", 0.0) + t1 - t0
             timings["normalise"] = timings.get("normalise", 0.0) + time.perf_counter() - t1
-    return str(Path(path).resolve()), results
+    return str(Path(path).resolve()), results, synthetic
 
 
 def _cross_checks(results: dict[str, TableResult]) -> None:
@@ -278,11 +282,11 @@ def import_ledger(
     as_of_date = _parse_as_of(as_of)
     mp = load_mapping(mapping)
     timings: dict[str, float] = {}
-    source, results = _read_all(Path(path), mp, progress, timings)
+    source, results, synthetic = _read_all(Path(path), mp, progress, timings)
     t0 = time.perf_counter()
     _cross_checks(results)
 
-    report = ImportReport(ok=True, source=source, mapping=mp.name, timings=timings)
+    report = ImportReport(ok=True, source=source, mapping=mp.name, synthetic=synthetic, timings=timings)
     spec_order = {s.file: i for i, s in enumerate(standard_files())}
     entries: list[dict] = []
     for r in results.values():
@@ -339,6 +343,7 @@ def import_ledger(
         "imported_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "mapping": mp.name,
         "mapping_path": mp.path,
+        "synthetic": synthetic,
         "format_version": FORMAT_VERSION,
         "files": {
             f: {"path": r.raw.path.name, "encoding": r.raw.encoding, "sha256": r.raw.sha256, "extras": r.extras}

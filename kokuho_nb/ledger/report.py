@@ -3,7 +3,7 @@
 ``to_dict()`` is exactly the document of issue 2 — ``{"ok", "snapshot", "files": {FILE: {rows_read,
 rows_accepted, rows_quarantined, yen_read, yen_accepted, yen_quarantined}}, "quarantine": [{file, line, column,
 value, reason}], "warnings": [{code, file, message}]}`` — plus ``as_of``, ``source``, ``mapping``,
-``already_imported``, ``overpayments``, ``payment_mismatches`` and, for a refused import, ``error``.
+``already_imported``, ``synthetic``, ``overpayments``, ``payment_mismatches`` and, for a refused import, ``error``.
 
 Reconciliation, always: rows_read = rows_accepted + rows_quarantined and yen_read = yen_accepted +
 yen_quarantined. yen counts 調定額 (調定.csv) or 金額 (収納.csv), 0 for other files. A yen cell that is not a
@@ -47,6 +47,7 @@ class ImportReport:
     overpayments: list[dict[str, Any]] = field(default_factory=list)
     payment_mismatches: list[dict[str, Any]] = field(default_factory=list)
     already_imported: bool = False
+    synthetic: bool = False  # the ledger carries the synthetic ward's 模擬データ marker file
     error: str | None = None
     timings: dict[str, float] = field(default_factory=dict)  # seconds per step (not in the JSON document)
 
@@ -61,6 +62,7 @@ class ImportReport:
             "source": self.source,
             "mapping": self.mapping,
             "already_imported": self.already_imported,
+            "synthetic": self.synthetic,
             "files": self.files,
             "quarantine": self.quarantine,
             "warnings": self.warnings,
@@ -83,6 +85,8 @@ class ImportReport:
                      as_of=self.as_of.isoformat() if self.as_of else "-"))
         if self.already_imported:
             out.append(t("ledger.summary.already"))
+        if self.synthetic:
+            out.append(t("common.synthetic_banner"))
         for file, c in self.files.items():
             out.append(t("ledger.summary.file_line", file=file, **c))
             if c["yen_read"] or c["yen_accepted"]:
