@@ -22,12 +22,12 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(t("synth.bad_date", value=text)) from exc
 
 
-def _progress(enabled: bool) -> tuple[Callable[[str], None] | None, Any]:
+def _progress(enabled: bool, total: int | None) -> tuple[Callable[[str], None] | None, Any]:
     if not enabled:
         return None, None
     from tqdm import tqdm
 
-    bar = tqdm(total=None, unit="段階", desc=t("common.synthetic_mark"), file=sys.stderr, leave=False)
+    bar = tqdm(total=total, unit="段階", desc=t("common.synthetic_mark"), file=sys.stderr, leave=False)
 
     def step(message: str) -> None:
         if message.startswith("FY"):
@@ -45,7 +45,11 @@ def run_synth(args: argparse.Namespace) -> int:
 
     as_of = args.as_of or dt.date.today()
     households = args.households or default_households()
-    step, bar = _progress(not args.quiet)
+    from kokuho_nb.fiscal import current_fiscal_year
+    from kokuho_nb.synth.config import load_config
+
+    steps = current_fiscal_year(as_of) - load_config().first_year + 2  # one per simulated year, then writing
+    step, bar = _progress(not args.quiet, steps)
     try:
         out = generate(Path(args.out_dir), seed=args.seed, as_of=as_of, households=households, messy=args.messy,
                        progress=step)
@@ -73,7 +77,10 @@ def run_calibration(args: argparse.Namespace) -> int:
     from kokuho_nb.synth import calibration, default_households
 
     households = args.households or default_households()
-    step, bar = _progress(not args.json)
+    from kokuho_nb.synth.config import load_config
+
+    cfg = load_config()
+    step, bar = _progress(not args.json, int(str(cfg.profile_targets["as_of"])[:4]) - cfg.first_year)
     try:
         rows = calibration(seed=args.seed, households=households, progress=step)
     finally:
