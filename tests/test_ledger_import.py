@@ -505,3 +505,21 @@ def test_positions_lookup() -> None:
     keys = np.array([30, 10, 20], dtype=np.int64)
     assert positions(keys, np.array([10, 20, 30, 40, 5], dtype=np.int64)).tolist() == [1, 2, 0, -1, -1]
     assert positions(np.array([], dtype=np.int64), np.array([1], dtype=np.int64)).tolist() == [-1]
+
+
+def test_headers_with_spaces_or_full_width_letters_are_recognised(tmp_path: Path) -> None:
+    staff = fixture_text("担当者.csv").replace("担当者コード,", " 担当者コード ,")
+    contacts = fixture_text("折衝記録.csv").replace("手段", "手段　")  # trailing full-width space
+    report = import_ledger(make_ledger(tmp_path, {"折衝記録.csv": contacts, "担当者.csv": staff}), tmp_path / "store")
+    assert report.quarantine == [] and report.files["折衝記録.csv"]["rows_accepted"] == 2
+    assert report.files["担当者.csv"]["rows_accepted"] == 3
+
+
+def test_duplicate_header_is_refused(tmp_path: Path) -> None:
+    text = fixture_text("研修記録.csv").replace("研修名,受講日", "研修名,研修名")
+    _refused(tmp_path, make_ledger(tmp_path, {"研修記録.csv": text}), "研修記録.csv", "研修名", "複数")
+
+
+def test_tab_separated_file_is_refused_with_a_hint(tmp_path: Path) -> None:
+    text = fixture_text("世帯.csv").replace(",", "\t")
+    _refused(tmp_path, make_ledger(tmp_path, {"世帯.csv": text}), "世帯.csv", "世帯番号", "区切り文字")
