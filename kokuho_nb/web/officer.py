@@ -75,30 +75,68 @@ def case_view_list(view: pd.DataFrame, officer_code: str) -> pd.DataFrame:
 
 
 def issued_list(store: Path, month: str, officer_code: str) -> pd.DataFrame | None:
-    """The month's issued list for the officer from :mod:`kokuho_nb.targets`, or None if none was issued."""
+    """The month's issued list of the officer (latest revision) from :mod:`kokuho_nb.targets`, or None."""
     try:
-        from kokuho_nb.targets import issued  # type: ignore[attr-defined]
-    except ImportError:
+        from kokuho_nb.targets.db import current_revision, open_db
+        from kokuho_nb.targets.lists import load_items
+    except ImportError:  # pragma: no cover - the targets module is part of the suite
         return None
-    getter = getattr(issued, "load_issued_list", None)
-    if getter is None:
+    conn = open_db(store)
+    try:
+        revision = current_revision(conn, month)
+        row = conn.execute("SELECT 1 FROM target_issues WHERE month = ? AND list_code = ? AND revision = ? "
+                           "AND kind = 'officer'", (month, officer_code, revision)).fetchone()
+    finally:
+        conn.close()
+    if not revision or row is None:
         return None
-    frame = getter(store, month, officer_code=officer_code)
-    if frame is None or len(frame) == 0:
-        return None
-    return normalise_issued(frame)
+    return normalise_issued(load_items(store, month, officer_code, revision))
+
+
+def issued_months(store: Path) -> list[str]:
+    """Months with issued officer lists, oldest first."""
+    try:
+        from kokuho_nb.targets.db import open_db
+    except ImportError:  # pragma: no cover
+        return []
+    conn = open_db(store)
+    try:
+        rows = conn.execute("SELECT DISTINCT month FROM target_issues WHERE kind = 'officer' ORDER BY month")
+        return [r[0] for r in rows.fetchall()]
+    finally:
+        conn.close()
 
 
 def normalise_issued(frame: pd.DataFrame) -> pd.DataFrame:
-    """Bring an issued list to LIST_COLUMNS (reason codes may come as a list or a ';'-joined string)."""
+    """Bring an issued list to LIST_COLUMNS: reason codes ';'-joined, reason/action labels in Japanese."""
     out = pd.DataFrame(index=frame.index)
     for column in LIST_COLUMNS:
         out[column] = frame[column] if column in frame.columns else pd.NA
-    if "reasons" in frame.columns and out["reason"].isna().all():
+    if "reasons" in frame.columns:
         out["reason"] = frame["reasons"]
     out["reason"] = out["reason"].map(
         lambda r: ";".join(map(str, r)) if isinstance(r, list | tuple) else r).astype("string")
+    out["next_action"] = out["next_action"].map(action_label).astype("string")
+    out["total_arrears"] = pd.to_numeric(out["total_arrears"]).astype("int64")
+    out["priority"] = pd.to_numeric(out["priority"]).astype("Float64")
     return out.reset_index(drop=True)
+
+
+def _label(kind: str, code: Any) -> Any:
+    if code is None or code is pd.NA or (isinstance(code, float) and pd.isna(code)) or code == "":
+        return code
+    try:
+        return t(f"targets.{kind}.{code}")
+    except (KeyError, FileNotFoundError):
+        return str(code)
+
+
+def reason_label(code: str) -> str:
+    return str(_label("reasons", code))
+
+
+def action_label(code: Any) -> Any:
+    return _label("actions", code)
 
 
 def month_contacts(contacts: pd.DataFrame, month: str) -> pd.DataFrame:
@@ -177,18 +215,9 @@ def progress(frame: pd.DataFrame, contacts: pd.DataFrame) -> dict[str, Any]:
 
 
 def current_month(store: Path, as_of: dt.date) -> str:
-    """The month the page shows: the latest month with an issued list, else the snapshot's month."""
-    try:
-        from kokuho_nb.targets import issued  # type: ignore[attr-defined]
-
-        months = getattr(issued, "issued_months", None)
-        if months is not None:
-            found = sorted(months(store))
-            if found:
-                return found[-1]
-    except ImportError:
-        pass
-    return webdata.month_of(as_of)
+    """The month the page shows: the latest month with issued lists, else the snapshot's month."""
+    months = issued_months(store)
+    return months[-1] if months else webdata.month_of(as_of)
 
 
 def officer_list(pd_: webdata.PageData, officer_code: str, month: str) -> OfficerList:
@@ -203,22 +232,20 @@ def officer_list(pd_: webdata.PageData, officer_code: str, month: str) -> Office
 
 
 def all_contacts(pd_: webdata.PageData) -> pd.DataFrame:
-    """The snapshot's contacts plus the returns ingested into the store (when the targets module has them)."""
+    """The snapshot's contacts plus the returns accepted into the store (targets.db.accepted_contacts)."""
     frames = [pd_.ledger.contacts]
     try:
-        from kokuho_nb.targets import returns  # type: ignore[attr-defined]
+        from kokuho_nb.targets.db import accepted_contacts
 
-        getter = getattr(returns, "contact_records", None)
-        if getter is not None:
-            extra = getter(pd_.store)
-            if extra is not None and len(extra):
-                frames.append(extra)
-    except ImportError:
+        frames.append(accepted_contacts(pd_.store))
+    except ImportError:  # pragma: no cover
         pass
-    frames = [f for f in frames if f is not None and len(f)]
+    frames = [f[["household_id", "date", "method", "result"]] for f in frames if f is not None and len(f)]
     if not frames:
         return pd.DataFrame(columns=["household_id", "date", "method", "result"])
-    return pd.concat(frames, ignore_index=True)
+    out = pd.concat(frames, ignore_index=True)
+    out["date"] = pd.to_datetime(out["date"])
+    return out
 
 
 def find_workbook(outputs: Path, month: str, officer_code: str) -> Path | None:
@@ -247,7 +274,10 @@ def list_table_html(frame: pd.DataFrame, total: int) -> str:
         columns.pop("next_action")
         columns.pop("priority")
     shown = frame.head(SHOW_ROWS)
-    rows = shown.assign(status=shown["status"].map(lambda s: t(f"web.officer.status_values.{s}"))).to_dict("records")
+    reasons = shown["reason"].map(
+        lambda r: "、".join(reason_label(c.strip()) for c in str(r).split(";") if c.strip()) if isinstance(r, str) else r)
+    rows = shown.assign(status=shown["status"].map(lambda s: t(f"web.officer.status_values.{s}")),
+                        reason=reasons).to_dict("records")
     count = (f'<div class="kokuho-count" data-shown="{len(frame)}" data-total="{total}">'
              f'{esc(t("web.officer.count", shown=len(frame), total=total))}</div>')
     if not len(frame):
@@ -319,7 +349,8 @@ def build(store: Any = None, outputs: Any = None) -> Any:
         current = officer_list(pd_, code, month)
         state["list"] = current
         with reason.hold_trait_notifications(), stage.hold_trait_notifications():
-            reason.options = [(t("web.officer.all"), ALL)] + [(r, r) for r in reason_values(current.frame)]
+            reason.options = [(t("web.officer.all"), ALL)] + [(reason_label(r), r)
+                                                               for r in reason_values(current.frame)]
             reason.value = ALL
             stages = sorted(current.frame["stage"].dropna().astype(str).unique())
             stage.options = [(t("web.officer.all"), ALL)] + [(s, s) for s in stages]

@@ -110,6 +110,9 @@ def voila_config(opts: ServeOptions) -> Any:
     c.VoilaConfiguration.show_tracebacks = opts.show_tracebacks
     c.VoilaExecutor.show_tracebacks = opts.show_tracebacks
     c.VoilaExecutor.cell_error_instruction = t("web.common.cell_error")
+    # nbclient drops a cell's late outputs after iopub_timeout (default 4 s) once the kernel has replied: on a
+    # busy server that loses the page's last output (the ready marker). Wait longer instead.
+    c.VoilaExecutor.iopub_timeout = 120
     c.VoilaConfiguration.strip_sources = True
     c.VoilaConfiguration.file_allowlist = []  # /voila/files serves nothing
     c.VoilaConfiguration.file_denylist = [r".*"]

@@ -107,10 +107,35 @@ def web_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
 
 
 @pytest.fixture(scope="session")
-def server(web_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def web_outputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("web-outputs")
+
+
+@pytest.fixture(scope="session")
+def issued(web_store: Path, web_outputs: Path) -> dict:
+    """This month's target lists issued in the store, and one officer's workbook written, as
+    ``kokuho-nb month run`` would (the 担当者ページ shows the issued list and offers the workbook)."""
+    from kokuho_nb.store.snapshots import load_snapshot
+    from kokuho_nb.targets.db import issued_items
+    from kokuho_nb.targets.month import render_lists
+
+    as_of = load_snapshot(web_store).as_of
+    month = f"{as_of.year:04d}-{as_of.month:02d}"
+    from kokuho_nb.targets.lists import issue_month
+
+    issue_month(web_store, month)
+    items = issued_items(web_store, month)
+    officer_items = items[items["kind"] == "officer"]
+    code = officer_items["list_code"].value_counts().index[0] if len(officer_items) else None
+    if code is not None:
+        render_lists(web_store, month, web_outputs / month, officers=[code], centre=False, summary=False)
+    return {"month": month, "items": officer_items, "officer": code}
+
+
+@pytest.fixture(scope="session")
+def server(web_store: Path, web_outputs: Path, issued: dict) -> Iterator[Server]:
     ARTIFACTS.mkdir(exist_ok=True)
-    outputs = tmp_path_factory.mktemp("web-outputs")
-    srv = start_server(web_store, outputs, ARTIFACTS / "serve.log")
+    srv = start_server(web_store, web_outputs, ARTIFACTS / "serve.log")
     yield srv
     stop_server(srv)
 
