@@ -74,19 +74,27 @@ def main() -> int:
                str(out), "--reissue", "--json"]
         if args.processes:
             cmd += ["--processes", str(args.processes)]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        load_before = os.getloadavg()[0]
         t0 = time.perf_counter()
         proc = subprocess.run(cmd, text=True, stdout=subprocess.PIPE, check=False)
         wall = time.perf_counter() - t0
-        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        peak = after.ru_maxrss / 1024
         result = json.loads(proc.stdout)
         jobs = len(result["runs"])
         workers = result["processes"]
         files = sorted((out / month).glob("*.xlsx"))
-        print(f"machine: {os.cpu_count()} cores, Python {platform.python_version()}")
+        print(f"machine: {os.cpu_count()} cores, Python {platform.python_version()}, load average "
+              f"{load_before:.1f} before / {os.getloadavg()[0]:.1f} after (other processes share the cores)")
         print(f"month {month}: exit {proc.returncode}, {len(files)} workbooks, {jobs} notebook runs on {workers} "
               f"processes, revision {result['revision']}")
-        print(f"wall {wall:.1f} s (issue = triage + selection + DB {result['seconds']['issue']:.1f} s, "
+        print(f"wall {wall:.1f} s (issue = triage + selection + DB {result['seconds']['issue']:.1f} s wall, "
+              f"{result['seconds']['issue_cpu']:.1f} s CPU; "
               f"notebooks {result['seconds']['notebooks']:.1f} s); peak RSS of one process {peak:,.0f} MB")
+        print(f"CPU time of the run and its kernels: {cpu:.1f} s (on {workers} idle cores the notebook part "
+              f"would take about its CPU / {workers})")
         waves = math.ceil(jobs / max(workers, 1))
         print(f"bare papermill kernel start {cost:.2f} s; ratio wall / kernel start {wall / cost:.1f}; "
               f"wall / ({waves} wave(s) of kernel starts) {wall / (cost * waves):.1f}")

@@ -224,9 +224,9 @@ def run_month(
 
     month = months.parse_month(month)
     store_path = resolve_store(store)
-    began = time.perf_counter()
+    began, cpu_began = time.perf_counter(), time.process_time()
     issue = issue_month(store_path, month, reissue=reissue, synthetic=synthetic)
-    issued = time.perf_counter()
+    issued, cpu_issued = time.perf_counter(), time.process_time()
     codes = [lst.list_code for lst in issue.lists if lst.kind == "officer"]
     if officer:
         wanted = _codes(officer) or []
@@ -262,6 +262,7 @@ def run_month(
         "ok": summary.ok, "month": month, "revision": issue.revision, "newly_issued": issue.newly_issued,
         "issue": issue.message(), "out_dir": str(out), "runs": runs,
         "failures": [r for r in runs if not r["ok"]], "run_message": summary.message(),
-        "seconds": {"issue": round(issued - began, 2), "notebooks": round(rendered - issued, 2)},
+        "seconds": {"issue": round(issued - began, 2), "issue_cpu": round(cpu_issued - cpu_began, 2),
+                    "notebooks": round(rendered - issued, 2)},
         "processes": workers,
     }
