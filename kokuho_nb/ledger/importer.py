@@ -15,8 +15,8 @@ import datetime as dt
 import hashlib
 import json
 import os
+import sys
 import time
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -59,12 +59,31 @@ def _parse_as_of(as_of: dt.date | str | None) -> dt.date | None:
         raise UserError(t("ledger.error.bad_as_of", value=as_of), f"bad --as-of {as_of}") from exc
 
 
-def _progress(items: Iterable[Any], enabled: bool, desc: str, total: int | None = None) -> Iterable[Any]:
-    if not enabled:
-        return items
-    from tqdm import tqdm
+class _Progress:
+    """One progress bar on stderr for the whole import (a step per file, then checks, then writing);
+    a no-op when disabled (``--json``, API use). Shown only when the import takes over half a second."""
 
-    return tqdm(items, desc=desc, total=total, unit="file", leave=False, delay=0.5, file=__import__("sys").stderr)
+    def __init__(self, enabled: bool) -> None:
+        self.bar = None
+        if enabled:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=len(standard_files()) + 2, unit="step", leave=False, delay=0.5,
+                            file=sys.stderr, bar_format="{desc} {bar} {n_fmt}/{total_fmt} [{elapsed}]")
+
+    def step(self, desc: str, done: int = 1) -> None:
+        if self.bar is not None:
+            self.bar.set_description_str(desc)
+            self.bar.update(done)
+
+    def start(self, desc: str) -> None:
+        if self.bar is not None:
+            self.bar.set_description_str(desc)
+            self.bar.refresh()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
 
 
 def _content_hash(results: dict[str, TableResult], mapping: Mapping) -> str:
@@ -77,7 +96,7 @@ def _content_hash(results: dict[str, TableResult], mapping: Mapping) -> str:
 
 
 def _read_all(
-    path: Path, mapping: Mapping, progress: bool, timings: dict[str, float]
+    path: Path, mapping: Mapping, progress: _Progress, timings: dict[str, float]
 ) -> tuple[str, dict[str, TableResult], bool]:
     specs = standard_files()
     with open_ledger(path) as folder:
@@ -93,13 +112,16 @@ def _read_all(
                 )
         present = [s for s in specs if mapping.source_name(s.file) in found]
         results: dict[str, TableResult] = {}
-        for spec in _progress(present, progress, t("ledger.progress.reading")):
+        for spec in present:
+            progress.start(f"{t('ledger.progress.reading')} {spec.file}")
             t0 = time.perf_counter()
             raw = read_file(found[mapping.source_name(spec.file)], spec, mapping)
             t1 = time.perf_counter()
             results[spec.file] = validate_file(raw, spec, mapping.for_file(spec.file))
             timings["read"] = timings.get("read", 0.0) + t1 - t0
             timings["normalise"] = timings.get("normalise", 0.0) + time.perf_counter() - t1
+            progress.step(f"{t('ledger.progress.reading')} {spec.file}")
+        progress.step(t("ledger.progress.reading"), len(specs) - len(present))
     return str(Path(path).resolve()), results, synthetic
 
 
@@ -282,7 +304,23 @@ def import_ledger(
     as_of_date = _parse_as_of(as_of)
     mp = load_mapping(mapping)
     timings: dict[str, float] = {}
-    source, results, synthetic = _read_all(Path(path), mp, progress, timings)
+    bar = _Progress(progress)
+    try:
+        return _import(Path(path), store, as_of_date, mp, bar, timings)
+    finally:
+        bar.close()
+
+
+def _import(
+    path: Path,
+    store: str | os.PathLike[str],
+    as_of_date: dt.date | None,
+    mp: Mapping,
+    bar: _Progress,
+    timings: dict[str, float],
+) -> ImportReport:
+    source, results, synthetic = _read_all(path, mp, bar, timings)
+    bar.start(t("ledger.progress.validating"))
     t0 = time.perf_counter()
     _cross_checks(results)
 
@@ -318,6 +356,7 @@ def import_ledger(
     _warnings(report, results, as_of_date)
 
     timings["checks"] = time.perf_counter() - t0
+    bar.step(t("ledger.progress.writing"))
     content_hash = _content_hash(results, mp)
     sid = snapshots.make_snapshot_id(as_of_date, content_hash)
     report.snapshot_id = sid
@@ -329,7 +368,7 @@ def import_ledger(
     t0 = time.perf_counter()
     tables = {spec.table: empty_table(spec.table) for spec in standard_files()}
     extras: dict[str, pa.Table] = {}
-    for r in _progress(list(results.values()), progress, t("ledger.progress.validating")):
+    for r in results.values():
         tables[r.spec.table] = r.accepted()
         if r.extras:
             keep = np.flatnonzero(~r.bad)
@@ -356,6 +395,7 @@ def import_ledger(
     _path, created = snapshots.write_snapshot(store, sid, tables, _quarantine_frame(results, entries), manifest,
                                               extras)
     timings["write"] = time.perf_counter() - t0
+    bar.step(t("ledger.progress.writing"))
     if not created:
         report.already_imported = True
         report.warn("already_imported", t("ledger.warning.already_imported", snapshot=sid))
