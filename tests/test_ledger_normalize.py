@@ -118,6 +118,14 @@ def test_fiscal_year_round_trip_western_and_era(year: int) -> None:
         assert norm_year(f"H{year - 1988}") == year
 
 
+def test_spreadsheet_midnight_is_ignored_but_other_times_are_not() -> None:
+    assert norm_date("2024/4/1 0:00:00") == dt.date(2024, 4, 1)
+    assert norm_date("2024-04-01T00:00:00") == dt.date(2024, 4, 1)
+    assert norm_date("R6.4.1 00:00") == dt.date(2024, 4, 1)
+    with pytest.raises(NormalizeError):
+        norm_date("2024/4/1 13:45")
+
+
 def test_era_first_year_and_era_bounds() -> None:
     assert norm_date("令和元年5月1日") == dt.date(2019, 5, 1)
     assert norm_date("平成31年4月30日") == dt.date(2019, 4, 30)

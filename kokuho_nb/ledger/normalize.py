@@ -169,11 +169,16 @@ def _parse_era_code7(s: str) -> dt.date:
     return dt.date(year, int(s[3:5]), int(s[5:7]))
 
 
+_MIDNIGHT = re.compile(r"[ T]0?0:00(?::00(?:\.0+)?)?$")
+
+
 def norm_date(text: str, formats: Sequence[str] = ()) -> dt.date | None:
-    """Any date of :func:`kokuho_nb.era.parse_date`; ``formats`` (strptime, or ``era_code7``) tried first."""
+    """Any date of :func:`kokuho_nb.era.parse_date`; ``formats`` (strptime, or ``era_code7``) tried first.
+    A midnight time that spreadsheets append (``2024/4/1 0:00:00``) is ignored; any other time is not."""
     s = nfkc(text)
     if not s:
         return None
+    s = _MIDNIGHT.sub("", s)
     for fmt in formats:
         try:
             if fmt == "era_code7":
