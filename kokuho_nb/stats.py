@@ -62,10 +62,16 @@ def _charge_index(charges: pd.DataFrame, other: pd.DataFrame) -> tuple[np.ndarra
     """Household codes of ``charges`` and, for each row of ``other`` (payments), the position of its charge
     row in ``charges`` (-1 when none; the first row when a key repeats). Integer keys and a sort instead of
     string merges: fast on millions of rows."""
-    both = np.concatenate([charges["household_id"].to_numpy(dtype=object), other["household_id"].to_numpy(dtype=object)])
-    codes_all, _uniques = pd.factorize(both, sort=False)
-    codes = codes_all[: len(charges)].astype(np.int64)
-    o_codes = codes_all[len(charges):].astype(np.int64)
+    a, b = charges["household_id"], other["household_id"]
+    if (isinstance(a.dtype, pd.CategoricalDtype) and isinstance(b.dtype, pd.CategoricalDtype)
+            and a.cat.categories.equals(b.cat.categories)):
+        codes = a.cat.codes.to_numpy(dtype=np.int64)
+        o_codes = b.cat.codes.to_numpy(dtype=np.int64)
+    else:
+        both = np.concatenate([a.to_numpy(dtype=object), b.to_numpy(dtype=object)])
+        codes_all, _uniques = pd.factorize(both, sort=False)
+        codes = codes_all[: len(charges)].astype(np.int64)
+        o_codes = codes_all[len(charges):].astype(np.int64)
     ch_key = codes * 40_000 + charges["fiscal_year"].to_numpy(dtype=np.int64) * 16 + charges["instalment"].to_numpy(
         dtype=np.int64)
     o_key = o_codes * 40_000 + other["fiscal_year"].to_numpy(dtype=np.int64) * 16 + other["instalment"].to_numpy(
@@ -283,8 +289,8 @@ def arrears_by_household(ledger: Any, as_of: dt.date, max_fiscal_year: int) -> p
     paid = np.bincount(pos[known], weights=pay["amount"].to_numpy(dtype=np.int64)[known], minlength=len(ch))
     wo = np.where(~np.isnat(wo_date) & (wo_date <= at), ch["written_off"].to_numpy(dtype=np.int64), 0)
     unpaid = np.maximum(ch["amount"].to_numpy(dtype=np.int64) - paid.astype(np.int64) - wo, 0)
-    per = pd.Series(unpaid, index=ch["household_id"].to_numpy()).groupby(codes, sort=False).sum()
+    per = pd.Series(unpaid).groupby(codes, sort=False).sum()
     first_pos = pd.Series(np.arange(len(codes))).groupby(codes, sort=False).first()
-    ids = ch["household_id"].to_numpy()[first_pos.reindex(per.index).to_numpy()]
+    ids = ch["household_id"].iloc[first_pos.reindex(per.index).to_numpy()].astype(object).to_numpy()
     s = pd.Series(per.to_numpy(), index=pd.Index(ids, name="household_id")).sort_index()
     return s[s > 0].astype("int64")

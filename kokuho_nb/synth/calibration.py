@@ -69,7 +69,7 @@ def calibration(seed: int = 1, households: int | None = None, *, config: SynthCo
     as_of = dt.date.fromisoformat(str(prof_cfg["as_of"]))
     tl = build_timeline(seed=seed, households=n, last_year=as_of.year - 1, config=cfg, progress=progress,
                         casework=False)
-    ledger = cut(tl, as_of, retain="all")
+    ledger = cut(tl, as_of, retain="all", categorical_ids=True)
     out: list[dict] = []
     prof = profile(ledger, as_of)
     for key, label in PROFILE_LABELS.items():

@@ -678,16 +678,24 @@ class _Generator:
         m_new[new] = rng.choice(np.arange(1, 11), size=len(new), p=p_new / p_new.sum())
         inst_amt = np.zeros(self.n)  # typical instalment of the household this year
         inst_amt[insured] = r["amount"][cur][self.n_inst - 1 :: self.n_inst]
+        # scale the new delinquents' unpaid instalments so the year's unpaid total meets its target
         u_chr = float((m_chr[chronic] * inst_amt[chronic]).sum())
 
         def total(lam: float) -> float:
-            m = np.clip(np.round(m_new[new] * lam), 1, 10)
-            return u_chr + float((m * inst_amt[new]).sum())
+            m_ = np.clip(np.round(m_new[new] * lam), 1, 10)
+            return u_chr + float((m_ * inst_amt[new]).sum())
 
         lam = _solve_scale(total, U) if len(new) else 1.0
         m = np.zeros(self.n, dtype=np.int64)
         m[new] = np.clip(np.round(m_new[new] * lam), 1, 10).astype(np.int64)
         m[chronic] = m_chr[chronic]
+        both = np.concatenate([new, chronic])
+        short = U - float((m[both] * inst_amt[both]).sum())
+        if short > 0:  # still short: more households in arrears leave the whole year unpaid
+            extra = insured[is_carry[insured] & (m[insured] == 0)]
+            extra = extra[rng.permutation(len(extra))]
+            k = _take_until(10 * inst_amt[extra], short)
+            m[extra[:k]] = 10
         inst_no = r["inst"][cur].astype(np.int64)
         unpaid = inst_no > (self.n_inst - m[h_cur])
         due = r["due"][cur].astype(np.int64)
