@@ -439,6 +439,18 @@ def test_zip_input_with_or_without_top_folder(tmp_path: Path, top: str | None, c
     assert report.snapshot_id == ref.snapshot_id  # same content, same id, whatever the container
 
 
+def test_zip_with_two_ledgers_is_refused_not_guessed(tmp_path: Path) -> None:
+    target = tmp_path / "two.zip"
+    with zipfile.ZipFile(target, "w") as zf:
+        for top in ("2025-04", "2025-05"):
+            for p in sorted(FIXTURE.glob("*.csv")):
+                zf.writestr(f"{top}/{p.name}", p.read_bytes())
+    with pytest.raises(UserError) as exc:
+        import_ledger(target, tmp_path / "store")
+    assert "2025-04" in exc.value.message and "2025-05" in exc.value.message
+    assert not (tmp_path / "store").exists()
+
+
 def test_zip_missing_required_file_is_refused(tmp_path: Path) -> None:
     folder = make_ledger(tmp_path, {"調定.csv": None})
     with pytest.raises(UserError) as exc:

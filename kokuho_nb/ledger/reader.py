@@ -122,6 +122,12 @@ def find_files(folder: Path, names: list[str]) -> tuple[Path, dict[str, Path]]:
             found[wanted[k]] = p
     if not candidates:
         return folder, {}
+    # two folders that each hold a ledger's first file (e.g. two months zipped together): refuse, never guess
+    first = names[0]
+    holding = sorted(d for d, found in candidates.items() if first in found)
+    if len(holding) > 1:
+        shown = "、".join(str(d.relative_to(folder)) or "." for d in holding)
+        raise _refuse("ambiguous_file", f"{first} in several folders", file=first, found=shown)
     best = max(candidates, key=lambda d: (len(candidates[d]), -len(d.parts)))
     return best, candidates[best]
 
