@@ -37,7 +37,7 @@ t3 = time.perf_counter()
 print(json.dumps({{"import_s": t1 - t0, "build_s": t2 - t1, "write_s": t3 - t2,
                   "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                   "pdf_pages": __import__("pypdf").PdfReader(str(paths["pdf"])).get_num_pages(),
-                  "sections": [s.conclusion for s in pack.sections]}}, ensure_ascii=False))
+                  "steps": pack.timings, "sections": [s.conclusion for s in pack.sections]}}, ensure_ascii=False))
 """
 
 

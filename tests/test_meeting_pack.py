@@ -151,7 +151,7 @@ def test_html_and_workbook(built: dict) -> None:
     paths, pack = built["paths"], built["pack"]
     html = paths["html"].read_text(encoding="utf-8")
     assert "import " not in html and "build_pack" not in html  # no code
-    assert html.count("data:image/svg+xml;base64,") == sum(len(s.charts) for s in pack.sections)
+    assert html.count("data:image/png;base64,") == sum(len(s.charts) for s in pack.sections)
     wb = load_workbook(paths["xlsx"])
     assert wb.sheetnames[0] == t("meeting.decisions_sheet")
     ws = wb[t("meeting.decisions_sheet")]

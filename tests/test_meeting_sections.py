@@ -111,7 +111,7 @@ def test_key_targets_conclusion_compares_with_path() -> None:
     hist = sec.table("history")
     assert 75.99 in set(hist[t("meeting.col.pub_rate")])
     assert 7_440_000_000 in set(hist[t("meeting.col.pub_unpaid")])
-    assert sec.charts and sec.charts[0].svg.startswith("<?xml")
+    assert sec.charts and sec.charts[0].png.startswith(b"\x89PNG")
 
 
 # --- section 2 ------------------------------------------------------------------------------------------------

@@ -91,7 +91,13 @@ class Table:
 class Chart:
     key: str
     title: str
-    svg: str  # a complete SVG document (the same image in HTML and PDF)
+    png: bytes  # the same image in HTML and PDF (print resolution)
+
+    @property
+    def uri(self) -> str:
+        import base64
+
+        return "data:image/png;base64," + base64.b64encode(self.png).decode("ascii")
 
 
 @dataclass

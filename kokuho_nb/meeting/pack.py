@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,7 @@ class MeetingPack:
     staff_codes: list[str]
     generated_at: str = field(default_factory=lambda: dt.datetime.now().strftime("%Y-%m-%d %H:%M"))
     notes: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per step (benchmarks)
 
     def section(self, key: str) -> Section:
         return next(s for s in self.sections if s.key == key)
@@ -176,9 +178,12 @@ def decision_rows(sec4: Section, proposals: list[dict[str, Any]], cases: pd.Data
 
 
 def build_pack(month: str, store: str | Path | None = None, *, synthetic: bool | None = None) -> MeetingPack:
+    started = time.perf_counter()
     inp = gather(month, store, synthetic=synthetic)
+    gathered = time.perf_counter()
     sections, rows = build_sections(inp)
+    timings = {"gather_s": gathered - started, "sections_s": time.perf_counter() - gathered}
     staff_codes = sorted(inp.ledger.staff["officer_code"].astype(str))
     return MeetingPack(month=inp.month, as_of=inp.as_of, sections=sections,
                        attendees=list(meeting_config()["attendees"]["roles"]), synthetic=inp.synthetic,
-                       decision_rows=rows, staff_codes=staff_codes, notes=inp.notes)
+                       decision_rows=rows, staff_codes=staff_codes, notes=inp.notes, timings=timings)

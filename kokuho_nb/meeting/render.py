@@ -3,7 +3,6 @@ PDF, so charts and tables are identical; and the Excel workbook of its tables wi
 
 from __future__ import annotations
 
-import base64
 import html as html_lib
 import math
 from pathlib import Path
@@ -62,7 +61,7 @@ def render_html(pack: MeetingPack) -> str:
         sections.append({
             "key": s.key, "number": s.number, "title": s.title, "conclusion": s.conclusion,
             "charts": [{"title": c.title,
-                        "uri": "data:image/svg+xml;base64," + base64.b64encode(c.svg.encode("utf-8")).decode("ascii")}
+                        "uri": c.uri}
                        for c in s.charts],
             "tables": [{"title": tb.title, "note": tb.note, "html": _markup(table_html(tb))} for tb in s.tables if tb.printed],
         })
@@ -98,8 +97,7 @@ def fragment_html(pack: MeetingPack) -> str:
         parts.append(f"<h2>{s.number}. {html_lib.escape(s.title)}</h2>")
         parts.append(f"<p><b>{html_lib.escape(s.conclusion)}</b></p>")
         for c in s.charts:
-            uri = "data:image/svg+xml;base64," + base64.b64encode(c.svg.encode("utf-8")).decode("ascii")
-            parts.append(f'<img alt="{html_lib.escape(c.title)}" src="{uri}" style="max-width:100%">')
+            parts.append(f'<img alt="{html_lib.escape(c.title)}" src="{c.uri}" style="max-width:100%">')
         for tb in s.tables:
             if tb.printed:
                 parts.append(f"<h3>{html_lib.escape(tb.title)}</h3>" + table_html(tb))
