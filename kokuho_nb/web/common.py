@@ -54,6 +54,18 @@ STYLE = """
 .kokuho-links li { margin: 10px 0; padding: 10px 14px; background: #fff; border: 1px solid #c8d3db; border-radius: 4px; }
 .kokuho-links a { font-size: 17px; font-weight: bold; color: #1d5c7d; }
 .kokuho-loading-inline { color: #52606d; font-style: italic; }
+.kokuho-list td:nth-child(-n+5), .kokuho-table td.num { white-space: nowrap; }
+.kokuho-page table.data { border-collapse: collapse; font-size: 12px; margin: 4px 0 10px 0; }
+.kokuho-page table.data th { background: #e4edf2; border: 1px solid #b8c7d1; padding: 2px 5px; }
+.kokuho-page table.data td { border: 1px solid #d3dde3; padding: 2px 5px; }
+.kokuho-page table.data td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
+.kokuho-page table.data td.box { min-width: 8em; }
+.kokuho-section { margin: 10px 0; padding: 4px 10px; background: #fff; border: 1px solid #c8d3db; }
+.kokuho-section summary { font-size: 16px; cursor: pointer; padding: 4px 0; }
+.kokuho-section h3 { font-size: 14px; margin: 10px 0 2px 0; }
+.kokuho-conclusion { font-weight: bold; }
+a.kokuho-download { display: inline-block; padding: 6px 12px; background: #1d5c7d; color: #fff;
+  border-radius: 4px; text-decoration: none; margin: 4px 0; }
 </style>
 """
 

@@ -71,6 +71,7 @@ class MonthFigures:
     section: Any | None  # meeting Section 1 (None when it cannot be built)
     activity: pd.DataFrame
     analysis: pd.DataFrame
+    pack_html: str = ""  # the meeting pack's six sections, for a month the store has a snapshot of
 
 
 class Dashboard:
@@ -110,7 +111,19 @@ class Dashboard:
             view = case_view(self.pd.ledger, day, with_law=False)
         return MonthFigures(month=month, day=day, figures=self.book.figures(day), section=section,
                             activity=activity_counts(self.pd.ledger.contacts, month),
-                            analysis=stage_band(view))
+                            analysis=stage_band(view), pack_html=self._pack_html(month))
+
+    def _pack_html(self, month: str) -> str:
+        """The meeting pack's sections for the snapshot's month (the pack needs a snapshot as of the month)."""
+        if month != webdata.month_of(self.pd.as_of):
+            return ""
+        try:
+            from kokuho_nb.meeting import build_pack
+
+            return pack_sections_html(build_pack(month, self.pd.store, synthetic=self.pd.synthetic))
+        except Exception as exc:  # noqa: BLE001 - the page's own figures still show; the log says why
+            log.warning("dashboard: meeting pack for %s not built: %s", month, exc, exc_info=exc)
+            return ""
 
 
 def kpi_html(fig: dict[str, Any]) -> str:
@@ -129,15 +142,41 @@ def kpi_html(fig: dict[str, Any]) -> str:
             + "</div>")
 
 
+def pack_sections_html(pack: Any) -> str:
+    """The pack's sections: number, title, one-line conclusion, charts, tables (each section folds)."""
+    from kokuho_nb.meeting.render import table_html as pack_table_html
+
+    parts = [f'<div class="kokuho-pack" data-sections="{len(pack.sections)}">']
+    for sec in pack.sections:
+        parts.append(f'<details class="kokuho-section" data-section="{esc(sec.key)}" open>'
+                     f"<summary><b>{sec.number}. {esc(sec.title)}</b></summary>"
+                     f'<p class="kokuho-conclusion">{esc(sec.conclusion)}</p>')
+        for chart in sec.charts:
+            parts.append(chart_html(chart))
+        for tab in sec.tables:
+            if not getattr(tab, "printed", True):
+                continue
+            parts.append(f"<h3>{esc(tab.title)}</h3>{pack_table_html(tab)}")
+            if tab.note:
+                parts.append(f'<p class="kokuho-note">{esc(tab.note)}</p>')
+        parts.append("</details>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
 def month_html(mf: MonthFigures) -> str:
     parts = [f'<div class="kokuho-month" data-month="{esc(mf.month)}" data-day="{mf.day.isoformat()}" '
              f'data-unpaid="{int(mf.figures["unpaid"])}">']
     parts.append(f"<h2>{esc(t('web.dashboard.kpi_title'))}（{esc(mf.day.isoformat())} 時点）</h2>")
     parts.append(kpi_html(mf.figures))
+    if mf.pack_html:
+        parts.append(mf.pack_html)
+        parts.append("</div>")
+        return "".join(parts)
     if mf.section is not None:
         parts.append(f'<p class="kokuho-conclusion">{esc(mf.section.conclusion)}</p>')
         for chart in mf.section.charts:
-            parts.append(f'<div class="kokuho-chart" data-chart="{esc(chart.key)}">{_inline_svg(chart.svg)}</div>')
+            parts.append(chart_html(chart))
     parts.append(f"<h2>{esc(t('web.dashboard.activity_title'))}（{esc(mf.month)}）</h2>")
     parts.append(table_html(mf.activity.to_dict("records"),
                             {"method": t("web.dashboard.activity_method"), "count": t("web.dashboard.activity_count")},
@@ -149,6 +188,15 @@ def month_html(mf: MonthFigures) -> str:
                             numeric={"households", "amount"}, formats={"amount": yen}))
     parts.append("</div>")
     return "".join(parts)
+
+
+def chart_html(chart: Any) -> str:
+    """A meeting chart inline: an image from its data URI (PNG), or the SVG document itself."""
+    if getattr(chart, "uri", None):
+        body = f'<img alt="{esc(chart.title)}" src="{chart.uri}" style="max-width: 900px; width: 100%;">'
+    else:
+        body = _inline_svg(getattr(chart, "svg", ""))
+    return f'<div class="kokuho-chart" data-chart="{esc(chart.key)}">{body}</div>'
 
 
 def _inline_svg(svg: str) -> str:

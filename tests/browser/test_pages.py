@@ -118,6 +118,10 @@ def test_dashboard_switch_month(open_page, screenshot, expected):
     current.wait_for(timeout=READY_MS)
     assert int(current.get_attribute("data-unpaid")) == int(expected["view"]["total_arrears"].sum())
     assert page.locator('.kokuho-kpi[data-kpi="total_rate"] .value').inner_text().endswith("%")
+    # the snapshot's month shows the meeting pack's six sections, each with its conclusion
+    assert current.locator(".kokuho-pack").get_attribute("data-sections") == "6"
+    assert current.locator(".kokuho-section .kokuho-conclusion").count() == 6
+    assert current.locator(".kokuho-chart img, .kokuho-chart svg").count() >= 1
     screenshot(w, "dashboard")
 
     prev_end = dt.date(as_of.year, as_of.month, 1) - dt.timedelta(days=1)
