@@ -183,7 +183,7 @@ def _part(charged: int, collected: int, written_off: int) -> dict[str, Any]:
         "collected": int(collected),
         "written_off": int(written_off),
         "outstanding": int(charged - collected - written_off),
-        "rate": (100.0 * collected / charged) if charged else None,
+        "rate": float(100.0 * int(collected) / int(charged)) if charged else None,
     }
 
 

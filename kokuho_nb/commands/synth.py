@@ -97,7 +97,10 @@ def run_calibration(args: argparse.Namespace) -> int:
             t("synth.col_result"), t("synth.col_source")]
     table = [head]
     for r in rows:
-        verdict = t("synth.not_reproduced") if r["ok"] is None else t("synth.ok" if r["ok"] else "synth.ng")
+        if r["ok"] is None:
+            verdict = t("synth.not_reproduced") if r["generated"] is None else t("synth.reference")
+        else:
+            verdict = t("synth.ok" if r["ok"] else "synth.ng")
         source = r["source"] + (f"（{r['note']}）" if r.get("note") else "")
         table.append([r["label"], _fmt(r["target"], r["unit"]), _fmt(r["generated"], r["unit"]), r["tolerance"],
                       verdict, source])
