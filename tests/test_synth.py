@@ -219,3 +219,15 @@ def test_bad_arguments_are_user_errors(tmp_path: Path) -> None:
         generate(tmp_path / "x", as_of=dt.date(2018, 1, 1), households=200)
     with pytest.raises(UserError):
         generate(tmp_path / "x", as_of=dt.date(2025, 1, 1), households=10)
+
+
+def test_messy_is_deterministic_too_and_cli_writes_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from kokuho_nb.cli import main
+
+    a = generate(tmp_path / "a", seed=9, households=300, as_of=dt.date(2025, 5, 31), messy=True)
+    assert main(["synth", str(tmp_path / "b"), "--seed", "9", "--households", "300", "--as-of", "2025-05-31",
+                 "--messy", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "模擬データ" in out and "不正行 10 件" in out
+    for p in sorted(a.iterdir()):
+        assert p.read_bytes() == (tmp_path / "b" / p.name).read_bytes(), p.name
