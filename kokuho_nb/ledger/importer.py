@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import os
 import sys
 import time
@@ -42,6 +43,8 @@ from kokuho_nb.ledger.validate import (
     validate_file,
 )
 from kokuho_nb.store import snapshots
+
+log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1  # bump when the same ledger would import differently
 #: The synthetic ward's generator leaves this file beside the CSVs; the manifest then says ``synthetic``
@@ -306,9 +309,22 @@ def import_ledger(
     timings: dict[str, float] = {}
     bar = _Progress(progress)
     try:
-        return _import(Path(path), store, as_of_date, mp, bar, timings)
+        report = _import(Path(path), store, as_of_date, mp, bar, timings)
     finally:
         bar.close()
+    _log_import(store, report.to_dict())
+    return report
+
+
+def _log_import(store: str | os.PathLike[str], report: dict) -> None:
+    """Every completed import goes into the case-work database's import log. A refused import leaves the
+    store exactly as it was, so it is reported to the user but not logged there."""
+    from kokuho_nb.store.db import record_import
+
+    try:
+        record_import(store, report)
+    except Exception:  # the log must never turn a good import into a failure
+        log.exception("could not write the import log")
 
 
 def _import(
