@@ -17,6 +17,8 @@ import datetime as dt
 import json
 import logging
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -86,6 +88,31 @@ def _load_ledger(store: str | Path | None, as_of: dt.date) -> Any:
     # Only later snapshots: the case view and the history are derived as of the date from dated records.
     log.info("no snapshot on or before %s; using the earliest one (%s) as of that date", as_of, snaps[0]["id"])
     return load_snapshot(resolve_store(store), snapshot_id=snaps[0]["id"])
+
+
+def officer_codes(store: str | Path | None, month: str, *, fresh: bool = False) -> list[str]:
+    """The collection officers whose lists ``month`` will have: the issued ones (unless ``fresh``, for a
+    reissue), else the staff of the snapshot the month's triage will use (read without loading the ledger)."""
+    conn = open_db(store)
+    try:
+        rev = current_revision(conn, months.parse_month(month))
+        if rev and not fresh:
+            rows = conn.execute("SELECT list_code FROM target_issues WHERE month = ? AND revision = ? AND "
+                                "kind = 'officer' ORDER BY list_code", (month, rev)).fetchall()
+            return [r[0] for r in rows]
+    finally:
+        conn.close()
+    from kokuho_nb.store.snapshots import list_snapshots, snapshot_path
+
+    as_of = months.month_start(month).isoformat()
+    snaps = list_snapshots(resolve_store(store))
+    if not snaps:
+        raise UserError(t("targets.month.no_snapshot", as_of=as_of), "no snapshot")
+    earlier = [s for s in snaps if str(s["as_of"]) <= as_of]
+    sid = (earlier[-1] if earlier else snaps[0])["id"]
+    path = snapshot_path(resolve_store(store), sid) / "staff.parquet"
+    staff = pd.read_parquet(path, columns=["officer_code", "name", "role", "areas"])
+    return list(officers_of(staff)["officer_code"])
 
 
 def triage_for_month(store: str | Path | None, month: str, *, ledger: Any = None) -> MonthTriage:
@@ -322,6 +349,29 @@ def read_issue(conn: Any, month: str, revision: int) -> IssueResult | None:
                        first["issued_at"], lists)
 
 
+@contextmanager
+def issue_lock(store: str | Path | None, month: str) -> Iterator[None]:
+    """An exclusive lock on issuing ``month`` (a ``flock`` on ``<store>/targets/<month>/.issue.lock``).
+
+    Whoever issues holds it, so a notebook that asks for the month's lists while the month run is still
+    computing them waits and then reads what was issued, instead of computing them a second time. Not
+    re-entrant: take it once per process (see ``issue_month(..., lock=False)``).
+    """
+    folder = cache_dir(store, months.parse_month(month))
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".issue.lock", "a+") as fh:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - not POSIX: the DB transaction still guards the records
+            yield
+            return
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
 def issue_month(
     store: str | Path | None,
     month: str,
@@ -329,9 +379,16 @@ def issue_month(
     reissue: bool = False,
     ledger: Any = None,
     synthetic: bool | None = None,
+    lock: bool = True,
 ) -> IssueResult:
-    """Issue ``month``'s lists (or return the recorded ones); see the module docstring."""
+    """Issue ``month``'s lists (or return the recorded ones); see the module docstring.
+
+    ``lock=False`` when the caller already holds :func:`issue_lock` for the month.
+    """
     month = months.parse_month(month)
+    if lock:
+        with issue_lock(store, month):
+            return issue_month(store, month, reissue=reissue, ledger=ledger, synthetic=synthetic, lock=False)
     conn = open_db(store)
     try:
         rev = current_revision(conn, month)

@@ -16,6 +16,7 @@ import html
 import logging
 import math
 import os
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -30,7 +31,15 @@ from kokuho_nb.store.db import transaction
 from kokuho_nb.store.paths import resolve_outputs, resolve_store
 from kokuho_nb.targets import months
 from kokuho_nb.targets.db import open_db
-from kokuho_nb.targets.lists import IssueResult, cache_dir, issue_month, load_items, load_pacing
+from kokuho_nb.targets.lists import (
+    IssueResult,
+    cache_dir,
+    issue_lock,
+    issue_month,
+    load_items,
+    load_pacing,
+    officer_codes,
+)
 from kokuho_nb.targets.workbook import ListMeta, write_workbook
 
 log = logging.getLogger(__name__)
@@ -184,6 +193,21 @@ def write_summary(store: str | Path | None, issue: IssueResult, out_dir: str | P
 # --- the papermill month run --------------------------------------------------------------------------------
 
 
+def _issued_sizes(store: Path, month: str) -> dict[str, int]:
+    """Rows per officer list (and '_centre' for the rest) of the month's latest issue, when there is one."""
+    conn = open_db(store)
+    try:
+        rows = conn.execute(
+            "SELECT list_code, kind, n_items FROM target_issues WHERE month = ? AND revision = "
+            "(SELECT MAX(revision) FROM target_issues WHERE month = ?)", (month, month)).fetchall()
+    finally:
+        conn.close()
+    sizes = {r["list_code"]: int(r["n_items"]) for r in rows if r["kind"] == "officer"}
+    if rows:
+        sizes["_centre"] = sum(int(r["n_items"]) for r in rows if r["kind"] != "officer")
+    return sizes
+
+
 def plan_jobs(officer_codes: list[str], *, processes: int, per_job: int, centre: bool,
               sizes: dict[str, int] | None = None, centre_rows: int = 0) -> list[dict[str, Any]]:
     """Split officers into notebook runs: at least one per worker, at most ``per_job`` officers each.
@@ -225,36 +249,59 @@ def run_month(
     month = months.parse_month(month)
     store_path = resolve_store(store)
     began, cpu_began = time.perf_counter(), time.process_time()
-    issue = issue_month(store_path, month, reissue=reissue, synthetic=synthetic)
-    issued, cpu_issued = time.perf_counter(), time.process_time()
-    codes = [lst.list_code for lst in issue.lists if lst.kind == "officer"]
-    if officer:
-        wanted = _codes(officer) or []
-        unknown = [c for c in wanted if c not in codes]
-        if unknown:
-            raise UserError(t("targets.month.unknown_officer", code=",".join(unknown)), f"unknown officers {unknown}")
-        codes = wanted
     as_of = months.month_start(month)
     workers = processes or os.cpu_count() or 1
     per_job = int(value("target_lists.run.officers_per_job", as_of))
     limit = float(timeout or value("target_lists.run.timeout_seconds", as_of))
     out = month_dir(out_root, month)
     out.mkdir(parents=True, exist_ok=True)
-    sizes = {lst.list_code: lst.n_items for lst in issue.lists if lst.kind == "officer"}
-    centre_rows = sum(lst.n_items for lst in issue.lists if lst.kind != "officer")
-    batches = plan_jobs(codes, processes=workers, per_job=per_job, centre=officer is None, sizes=sizes,
-                        centre_rows=centre_rows)
-    jobs = []
-    for i, batch in enumerate(batches):
-        jobs.append(Job(
-            name=NOTEBOOK,
-            parameters={"month": month, "officer": ",".join(batch["officers"]) or "none", "store": str(store_path),
-                        "out_dir": str(out), "centre": batch["centre"]},
-            out_dir=out,
-            output_name=f"target_lists_{month}_{i + 1:02d}",
-            html=batch["centre"],
-        ))
-    summary = run_many(jobs, processes=workers, timeout=limit)
+    with issue_lock(store_path, month):
+        # Plan the notebook runs from the staff list, start them, and issue while their kernels start: the
+        # notebooks wait on the issue lock, then render what was issued (triage is computed once, here).
+        previous = _issued_sizes(store_path, month)
+        codes = officer_codes(store_path, month, fresh=reissue)
+        if officer:
+            wanted = _codes(officer) or []
+            unknown = [c for c in wanted if c not in codes]
+            if unknown:
+                raise UserError(t("targets.month.unknown_officer", code=",".join(unknown)),
+                                f"unknown officers {unknown}")
+            codes = wanted
+        capacity = int(value("target_lists.officer_capacity", as_of))
+        annual = value("target_lists.centre_annual", as_of)
+        sizes = {c: previous.get(c, capacity) for c in codes}
+        centre_rows = previous.get("_centre", math.ceil(sum(float(v) for v in annual.values()) / 12))
+        batches = plan_jobs(codes, processes=workers, per_job=per_job, centre=officer is None, sizes=sizes,
+                            centre_rows=centre_rows)
+        jobs = [
+            Job(
+                name=NOTEBOOK,
+                parameters={"month": month, "officer": ",".join(batch["officers"]) or "none",
+                            "store": str(store_path), "out_dir": str(out), "centre": batch["centre"]},
+                out_dir=out,
+                output_name=f"target_lists_{month}_{i + 1:02d}",
+                html=batch["centre"],
+            )
+            for i, batch in enumerate(batches)
+        ]
+        holder: dict[str, Any] = {}
+
+        def render() -> None:
+            try:
+                holder["summary"] = run_many(jobs, processes=workers, timeout=limit)
+            except BaseException as exc:  # noqa: BLE001 - reported after the issue step
+                holder["error"] = exc
+
+        worker = threading.Thread(target=render, name="month-notebooks", daemon=True)
+        worker.start()
+        try:
+            issue = issue_month(store_path, month, reissue=reissue, synthetic=synthetic, lock=False)
+        finally:
+            issued, cpu_issued = time.perf_counter(), time.process_time()
+    worker.join()
+    if "error" in holder:
+        raise holder["error"]
+    summary = holder["summary"]
     rendered = time.perf_counter()
     runs = [{"name": r.job.output_name, "ok": r.ok, "seconds": round(r.seconds, 2),
              "notebook": str(r.notebook) if r.notebook else None, "error": r.error} for r in summary.results]
