@@ -56,8 +56,18 @@ def cache_dir(store: str | Path | None, month: str) -> Path:
     return resolve_store(store) / "targets" / month
 
 
-def is_synthetic(source: str | None) -> bool:
-    """Whether a snapshot came from the synthetic ward (its source path or name says so)."""
+def is_synthetic(store: str | Path | None, snapshot_id: str | None, source: str | None = None) -> bool:
+    """Whether a snapshot came from the synthetic ward: its manifest says so (the importer sets ``synthetic``
+    when the ledger carries the generator's 模擬データ marker); for older manifests, its source path."""
+    if snapshot_id:
+        from kokuho_nb.store.snapshots import read_manifest
+
+        try:
+            manifest = read_manifest(resolve_store(store), snapshot_id)
+        except (OSError, ValueError, UserError):
+            manifest = {}
+        if "synthetic" in manifest:
+            return bool(manifest["synthetic"])
     text = (source or "").lower()
     return any(word in text for word in ("synth", "模擬", "demo"))
 
@@ -140,7 +150,7 @@ def triage_for_month(store: str | Path | None, month: str, *, ledger: Any = None
     names = led.households.set_index("household_id")["name_kana"]
     table["name_kana"] = table["household_id"].map(names)
     staff = led.staff
-    return MonthTriage(month, as_of, led.snapshot_id, is_synthetic(led.source), table, staff,
+    return MonthTriage(month, as_of, led.snapshot_id, is_synthetic(store, led.snapshot_id, led.source), table, staff,
                        contacts[contacts["date"] < pd.Timestamp(as_of)])
 
 
