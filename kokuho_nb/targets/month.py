@@ -51,6 +51,11 @@ def month_dir(out_root: str | Path | None, month: str) -> Path:
     return resolve_outputs(out_root) / months.parse_month(month)
 
 
+def list_label(kind: str) -> str:
+    """Japanese name of a list kind (officer / specialist / centre_phone / centre_sms / centre_visit)."""
+    return t("targets.actors.officer") if kind == "officer" else t(f"targets.queues.{kind}")
+
+
 def _codes(officers: str | Sequence[str] | None) -> list[str] | None:
     """'all' / None -> None (every list); 'none' -> no officer; 'K01,K02' or a sequence -> the codes."""
     if officers is None:
