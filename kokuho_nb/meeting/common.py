@@ -112,6 +112,7 @@ class Section:
     charts: list[Chart] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     data: dict[str, Any] = field(default_factory=dict)
+    landscape: bool = False  # printed on A4 landscape pages (wide tables)
 
     def table(self, key: str) -> pd.DataFrame:
         for tab in self.tables:

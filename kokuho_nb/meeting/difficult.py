@@ -112,7 +112,7 @@ def build_difficult(
     if followup is not None:
         tables.append(Table("followup", t("meeting.s4.table_followup"), followup, t("meeting.s4.note_followup")))
     return Section(
-        number=4, key="difficult", title=t("meeting.s4.title"), conclusion=conclusion, tables=tables,
+        number=4, key="difficult", title=t("meeting.s4.title"), conclusion=conclusion, tables=tables, landscape=True,
         data={"counts": counts, "total": total, "amount": amount,
               "shown": shown[["household_id", "categories", "total_arrears"]].to_dict("records") if len(shown) else []},
     )

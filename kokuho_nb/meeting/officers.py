@@ -120,6 +120,7 @@ def build_officers(
     return Section(
         number=3,
         key="officers",
+        landscape=True,
         title=t("meeting.s3.title"),
         conclusion=conclusion,
         tables=[Table("officers", t("meeting.s3.table"), table,

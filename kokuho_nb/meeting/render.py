@@ -59,7 +59,7 @@ def render_html(pack: MeetingPack) -> str:
     sections = []
     for s in pack.sections:
         sections.append({
-            "key": s.key, "number": s.number, "title": s.title, "conclusion": s.conclusion,
+            "key": s.key, "number": s.number, "title": s.title, "conclusion": s.conclusion, "landscape": s.landscape,
             "charts": [{"title": c.title,
                         "uri": c.uri}
                        for c in s.charts],
