@@ -305,3 +305,10 @@ def test_analysis_crosstab_and_change() -> None:
     langs = sec.table("languages")
     assert list(langs[t("meeting.col.language")]) == ["中国語"]
     assert "前月比 +1 件" in sec.conclusion
+
+
+def test_meeting_build_rejects_a_bad_month(capsys: pytest.CaptureFixture[str], tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from kokuho_nb.cli import main
+
+    assert main(["meeting", "build", "2026-13", "--store", str(tmp_path), "--out", str(tmp_path)]) == 2
+    assert "対象月「2026-13」が正しくありません" in capsys.readouterr().err
