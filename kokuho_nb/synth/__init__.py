@@ -35,7 +35,8 @@ def _check_as_of(as_of: dt.date) -> None:
 
 
 def ledger_at(seed: int = 1, as_of: dt.date | None = None, households: int | None = None, *,
-              retain: str = "ledger", progress: Callable[[str], None] | None = None):
+              retain: str = "ledger", progress: Callable[[str], None] | None = None,
+              categorical_ids: bool = False):
     """The synthetic ward's canonical tables on ``as_of`` (a :class:`kokuho_nb.ledger.model.Ledger`), without
     writing files — what importing ``generate(...)``'s output gives, for tests and notebooks."""
     from kokuho_nb.synth.cut import cut
@@ -46,7 +47,7 @@ def ledger_at(seed: int = 1, as_of: dt.date | None = None, households: int | Non
     if households is not None and households < 100:
         raise UserError(t("synth.too_small", households=households), "households must be >= 100")
     tl = build_timeline(seed=seed, households=households, last_year=current_fiscal_year(as_of), progress=progress)
-    return cut(tl, as_of, retain=retain)  # type: ignore[arg-type]
+    return cut(tl, as_of, retain=retain, categorical_ids=categorical_ids)  # type: ignore[arg-type]
 
 
 def generate(out_dir: str | Path, *, seed: int = 1, as_of: dt.date | None = None, households: int | None = None,
@@ -61,7 +62,7 @@ def generate(out_dir: str | Path, *, seed: int = 1, as_of: dt.date | None = None
     from kokuho_nb.synth.writer import write_ledger
 
     as_of = as_of or dt.date.today()
-    ledger = ledger_at(seed, as_of, households, progress=progress)
+    ledger = ledger_at(seed, as_of, households, progress=progress, categorical_ids=not messy)
     out = Path(out_dir)
     if progress:
         progress("write")

@@ -34,6 +34,8 @@ def _column(series: pd.Series, kind: str) -> pa.Array:
         return pa.array(out, type=pa.string())
     if kind in ("int", "yen", "year"):
         return pa.array(series.astype("Int64"), type=pa.int64())
+    if isinstance(series.dtype, pd.CategoricalDtype):  # decode the dictionary in Arrow (fast)
+        return pa.array(series).cast(pa.string())
     values = series.to_numpy(dtype=object)
     return pa.array(values, type=pa.string(), from_pandas=True)
 
