@@ -93,8 +93,8 @@ def main() -> int:
         print(f"wall {wall:.1f} s (issue = triage + selection + DB {result['seconds']['issue']:.1f} s wall, "
               f"{result['seconds']['issue_cpu']:.1f} s CPU; "
               f"notebooks {result['seconds']['notebooks']:.1f} s); peak RSS of one process {peak:,.0f} MB")
-        print(f"CPU time of the run and its kernels: {cpu:.1f} s (on {workers} idle cores the notebook part "
-              f"would take about its CPU / {workers})")
+        print(f"CPU time of the month-run process and its pool workers: {cpu:.1f} s (the kernels' own CPU is "
+              f"not counted: they are not waited for by this process)")
         waves = math.ceil(jobs / max(workers, 1))
         print(f"bare papermill kernel start {cost:.2f} s; ratio wall / kernel start {wall / cost:.1f}; "
               f"wall / ({waves} wave(s) of kernel starts) {wall / (cost * waves):.1f}")
