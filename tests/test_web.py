@@ -232,3 +232,10 @@ def test_latest_snapshot_by_as_of(tmp_path):
             json.dumps({"id": sid, "as_of": as_of, "imported_at": at}), encoding="utf-8")
     assert webdata.latest_snapshot_dir(tmp_path).name == "b"
     assert webdata.month_end("2026-02") == dt.date(2026, 2, 28)
+
+
+def test_synthetic_flag_follows_the_manifest():
+    assert webdata.is_synthetic({"synthetic": True, "source": "/data/real"})
+    assert not webdata.is_synthetic({"synthetic": False, "source": "/tmp/synth"})
+    assert webdata.is_synthetic({"source": "/tmp/synthetic-ward/ledger"})
+    assert not webdata.is_synthetic({"source": "/srv/kokuho/2026-11"})

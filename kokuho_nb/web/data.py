@@ -79,18 +79,15 @@ def read_manifest(store: Path, snapshot_id: str | None = None) -> dict[str, Any]
 
 
 def is_synthetic(manifest: dict[str, Any], ledger: Any = None) -> bool:
-    """True when the data is the synthetic ward (pages then carry 模擬データ).
+    """True when the snapshot is the synthetic ward (pages then carry 模擬データ).
 
-    The manifest's source or report says so when the importer records it; otherwise the ledger's source
-    folder is checked for the generator's marker file. Unknown counts as synthetic: a banner too many is
-    harmless, a missing one is not (the repository only ever holds synthetic data).
+    The manifest's ``synthetic`` flag (set by the importer from the generator's marker file); for older
+    manifests, the source path's words — the same rule as the target lists and the meeting pack.
     """
-    for key in ("synthetic", "is_synthetic"):
-        if key in manifest:
-            return bool(manifest[key])
-        if isinstance(manifest.get("report"), dict) and key in manifest["report"]:
-            return bool(manifest["report"][key])
-    return True
+    if "synthetic" in manifest:
+        return bool(manifest["synthetic"])
+    text = str(manifest.get("source") or getattr(ledger, "source", "") or "").lower()
+    return any(word in text for word in ("synth", "模擬", "demo"))
 
 
 def load(store: str | os.PathLike[str] | None = None) -> PageData:
