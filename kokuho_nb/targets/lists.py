@@ -333,14 +333,15 @@ def _centre_done(conn: Any, month: str) -> dict[str, int]:
 
 def payloads(items: pd.DataFrame) -> list[str]:
     """One JSON object per item with the :data:`PAYLOAD_COLUMNS` (dates as ISO dates, NA as null), vectorised."""
-    frame = pd.DataFrame(index=items.index)
+    if not len(items):
+        return []
+    columns: dict[str, Any] = {}
     for col in PAYLOAD_COLUMNS:
         s = items[col] if col in items else pd.Series(None, index=items.index, dtype=object)
         if pd.api.types.is_datetime64_any_dtype(s):
             s = s.dt.strftime("%Y-%m-%d").astype(object).where(s.notna(), None)
-        frame[col] = s
-    if not len(frame):
-        return []
+        columns[col] = s
+    frame = pd.DataFrame(columns, index=items.index)
     text = frame.to_json(orient="records", lines=True, force_ascii=False, double_precision=4)
     return text.rstrip("\n").split("\n")
 
@@ -432,15 +433,17 @@ def issue_month(
                     (month, plan.list_code, revision, plan.kind, plan.owner_code, plan.owner_name,
                      mt.as_of.isoformat(), mt.snapshot_id, int(mt.synthetic), issued_at, len(plan.items)),
                 )
-                records = plan.items.to_dict("records")
-                texts = payloads(plan.items)
+                it = plan.items
+                planned = it["planned_method"].fillna("") if "planned_method" in it else pd.Series("", index=it.index)
                 conn.executemany(
                     "INSERT INTO target_items(month, list_code, revision, rank, household_id, owner_code, queue, "
                     "primary_reason, reasons, next_action, planned_method, priority, total_arrears, payload) "
                     "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    [(month, plan.list_code, revision, i + 1, r["household_id"], plan.owner_code, r["queue"],
-                      r["primary_reason"], r["reasons"], r["next_action"], r.get("planned_method") or "",
-                      float(r["priority"]), int(r["total_arrears"]), texts[i]) for i, r in enumerate(records)],
+                    [(month, plan.list_code, revision, i + 1, hid, plan.owner_code, queue, primary, reasons, action,
+                      method, float(prio), int(total), text)
+                     for i, (hid, queue, primary, reasons, action, method, prio, total, text) in enumerate(zip(
+                         it["household_id"], it["queue"], it["primary_reason"], it["reasons"], it["next_action"],
+                         planned, it["priority"], it["total_arrears"], payloads(it), strict=True))],
                 )
         mt.table.to_parquet(folder / "triage.parquet", index=False)
         pacing = {plan.list_code: plan.pacing for plan in plans}
