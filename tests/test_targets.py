@@ -275,3 +275,20 @@ def test_month_run_cli_renders_through_papermill_and_keeps_executed_notebooks(st
     assert (folder / f"target_lists_summary_{MONTH}.html").is_file()
     assert main(["month", "run", MONTH, "--store", str(store_copy), "--out", str(out), "--officer", "K999"]) == 2
     assert "K999" in capsys.readouterr().err
+
+
+def test_a_second_issuer_waits_for_the_first_and_reads_its_lists(store_copy):
+    import threading
+    import time
+
+    from kokuho_nb.targets.lists import issue_lock
+
+    got = {}
+    with issue_lock(store_copy, MONTH):
+        worker = threading.Thread(target=lambda: got.setdefault("issue", issue_month(store_copy, MONTH)))
+        worker.start()
+        time.sleep(0.5)
+        assert worker.is_alive()  # blocked on the lock while the month is being issued
+        reissued = issue_month(store_copy, MONTH, reissue=True, lock=False)
+    worker.join(timeout=60)
+    assert got["issue"].revision == reissued.revision == 2 and not got["issue"].newly_issued
