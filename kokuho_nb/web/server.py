@@ -128,7 +128,9 @@ def voila_config(opts: ServeOptions) -> Any:
         "default": {"pool_size": 0},
         **{path: {"pool_size": opts.pool_size} for name, path in pages.items() if name not in TEST_PAGES},
     }
-    c.VoilaKernelManager.fill_delay = 1.0
+    # Refill a pool 10 s after its kernel was taken, not 1 s: starting and executing the next kernel in the
+    # same second competes with the browser fetching the page's ~90 static files from this server.
+    c.VoilaKernelManager.fill_delay = 10.0
     # Culling (MappingKernelManager is the base of Voilà's kernel manager; pooled kernels are never culled).
     c.MappingKernelManager.cull_idle_timeout = opts.cull_idle_timeout
     c.MappingKernelManager.cull_interval = opts.cull_interval
