@@ -175,3 +175,16 @@ def test_cli_ingest_json_and_exit_codes(sheet: Path, tmp_path: Path, capsys: pyt
     assert main(["decisions", "ingest", str(bad), "--store", str(store)]) == 1
     err = capsys.readouterr().err
     assert "担当者コード「S001」が担当者台帳にありません" in err
+
+
+def test_past_month_uses_the_earliest_later_snapshot(tmp_path: Path) -> None:
+    """The demo replays past months with one snapshot taken today: the pack and the ingest then read that
+    snapshot (everything derived as of the month end from dated records) instead of failing."""
+    from kokuho_nb.ledger.importer import import_ledger
+    from kokuho_nb.meeting.inputs import _ledger_for
+
+    store = tmp_path / "store"
+    fixture = Path(__file__).parent / "fixtures" / "ledger" / "standard"
+    rep = import_ledger(fixture, store, as_of=dt.date(2026, 11, 26))
+    assert _ledger_for(store, dt.date(2026, 10, 31)).snapshot_id == rep.snapshot_id
+    assert _ledger_for(store, dt.date(2026, 12, 31)).snapshot_id == rep.snapshot_id

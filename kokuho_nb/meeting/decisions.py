@@ -162,9 +162,10 @@ def read_sheet(path: Path) -> tuple[str, list[tuple[int, dict[str, Any]]]]:
 def _reference_sets(store: Path | str | None, month: str) -> tuple[set[str], set[str]]:
     """Household ids and staff codes of the latest snapshot as of the meeting month's end."""
     from kokuho_nb.meeting.common import month_end
-    from kokuho_nb.store.snapshots import load_snapshot
+    from kokuho_nb.meeting.inputs import _ledger_for
+    from kokuho_nb.store.paths import resolve_store
 
-    ledger = load_snapshot(store, as_of=month_end(add_months(month, 1)))
+    ledger = _ledger_for(resolve_store(store), month_end(add_months(month, 1)))
     return set(ledger.households["household_id"]), set(ledger.staff["officer_code"])
 
 

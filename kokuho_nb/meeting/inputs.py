@@ -87,16 +87,27 @@ def merge_contacts(ledger_contacts: pd.DataFrame, returns: pd.DataFrame | None) 
     return c.drop_duplicates(["household_id", "date", "officer_code", "method", "result"]).reset_index(drop=True)
 
 
+def _ledger_for(store: Path, end: dt.date) -> Any:
+    """The latest snapshot as of ``end``; for a past month with only later snapshots, the earliest of them
+    (everything is then derived as of ``end`` from dated records, as the target lists do)."""
+    from kokuho_nb.store.snapshots import list_snapshots, load_snapshot
+
+    snaps = list_snapshots(store)
+    if snaps and not any(str(s["as_of"]) <= end.isoformat() for s in snaps):
+        log.info("no snapshot on or before %s; using the earliest one (%s) as of that date", end, snaps[0]["id"])
+        return load_snapshot(store, snapshot_id=snaps[0]["id"])
+    return load_snapshot(store, as_of=end)
+
+
 def gather(month: str, store: str | Path | None, *, synthetic: bool | None = None) -> MeetingInputs:
     from kokuho_nb.cases import case_view
     from kokuho_nb.meeting.decisions import decisions_for_month, revisit_households
     from kokuho_nb.store.paths import resolve_store
-    from kokuho_nb.store.snapshots import load_snapshot
 
     month = parse_month(month)
     store_path = resolve_store(store)
     end = month_end(month)
-    ledger = load_snapshot(store_path, as_of=end)
+    ledger = _ledger_for(store_path, end)
     as_of = min(end, ledger.as_of) if ledger.as_of else end
     prev_as_of = month_end(add_months(month, -1))
     notes: list[str] = []
