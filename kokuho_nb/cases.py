@@ -385,10 +385,43 @@ def _merge_law(view: pd.DataFrame, ledger: Any, day: dt.date) -> pd.DataFrame:
 
 def load_case_view(store: Any = None, as_of: Any = None, *, with_law: bool = True) -> pd.DataFrame:
     """The case view from a store: the latest snapshot taken on or before ``as_of`` (default: the latest),
-    viewed as of ``as_of`` (default: the snapshot's own date)."""
+    viewed as of ``as_of`` (default: the snapshot's own date).
+
+    Cached per (snapshot, as_of, parameters) in ``<store>/cache/case_view/`` and in memory
+    (:mod:`kokuho_nb.store.cache`): the snapshot is read only when the view is not cached yet.
+    """
     from kokuho_nb.store.paths import resolve_store
-    from kokuho_nb.store.snapshots import load_snapshot
+    from kokuho_nb.store.snapshots import _choose, read_manifest
 
     day = _as_date(as_of) if as_of is not None else None
-    ledger = load_snapshot(resolve_store(store), as_of=day)
-    return case_view(ledger, day or ledger.as_of, with_law=with_law)
+    path = resolve_store(store)
+    sid = _choose(path, None, day)
+    if day is None:
+        day = dt.date.fromisoformat(str(read_manifest(path, sid)["as_of"]))
+    return _cached(path, sid, day, with_law, None)
+
+
+def cached_case_view(ledger: Any, as_of: Any, *, store: Any = None, with_law: bool = True) -> pd.DataFrame:
+    """:func:`case_view` of a ledger loaded from ``store`` (its ``snapshot_id`` names the cache entry).
+
+    For a ledger that did not come unchanged from a store snapshot (no ``snapshot_id``), it is computed.
+    """
+    from kokuho_nb.store.paths import resolve_store
+
+    day = _as_date(as_of)
+    sid = getattr(ledger, "snapshot_id", None)
+    if not sid:
+        return case_view(ledger, day, with_law=with_law)
+    return _cached(resolve_store(store), str(sid), day, with_law, ledger)
+
+
+def _cached(store: Any, sid: str, day: dt.date, with_law: bool, ledger: Any) -> pd.DataFrame:
+    from kokuho_nb.store.cache import cached_view
+    from kokuho_nb.store.snapshots import load_snapshot
+
+    def compute(law: bool) -> pd.DataFrame:
+        led = ledger if ledger is not None else load_snapshot(store, snapshot_id=sid)
+        return case_view(led, day, with_law=law)
+
+    return cached_view(store, sid, day, with_law=with_law, compute=compute,
+                       base_columns=BASE_COLUMNS + EXTRA_COLUMNS)

@@ -1,0 +1,146 @@
+"""The persistent case-view cache (kokuho_nb.store.cache via kokuho_nb.cases.load_case_view)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from kokuho_nb import cases
+from kokuho_nb.cases import BASE_COLUMNS, EXTRA_COLUMNS, cached_case_view, case_view, load_case_view
+from kokuho_nb.params import REPO_ROOT
+from kokuho_nb.store import cache
+from kokuho_nb.store.snapshots import load_snapshot
+
+AS_OF = date(2026, 11, 26)
+
+
+@pytest.fixture
+def store(small_store: Path, tmp_path: Path) -> Path:
+    """A private copy of the shared small store (the cache writes into the store)."""
+    copy = tmp_path / "store"
+    shutil.copytree(small_store, copy, ignore=shutil.ignore_patterns("cache"))
+    cache.clear_memory()
+    return copy
+
+
+@pytest.fixture(scope="module")
+def fresh(small_store: Path) -> pd.DataFrame:
+    return case_view(load_snapshot(small_store), AS_OF)
+
+
+def _files(store: Path) -> list[Path]:
+    return sorted((store / cache.CACHE_DIR).glob("*.parquet"))
+
+
+def test_cold_then_warm_hit_equals_a_fresh_computation(store: Path, fresh: pd.DataFrame,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    cold = load_case_view(store, AS_OF)
+    pd.testing.assert_frame_equal(cold, fresh)
+    [file] = _files(store)
+    assert file.name.startswith(f"{load_snapshot(store).snapshot_id}_{AS_OF.isoformat()}_")
+
+    cache.clear_memory()  # from the file, without computing
+    monkeypatch.setattr(cases, "case_view", lambda *a, **k: pytest.fail("recomputed despite the cache"))
+    warm = load_case_view(store, AS_OF)
+    pd.testing.assert_frame_equal(warm, fresh)
+    base = load_case_view(store, AS_OF, with_law=False)  # served from the full view
+    pd.testing.assert_frame_equal(base, fresh[BASE_COLUMNS + EXTRA_COLUMNS])
+    warm["total_arrears"] = -1  # callers get a copy: the memoised frame is not changed
+    pd.testing.assert_frame_equal(load_case_view(store, AS_OF), fresh)
+
+
+def test_without_law_alone_and_other_dates_are_separate_entries(store: Path, small_store: Path) -> None:
+    later = date(2026, 12, 15)
+    base = load_case_view(store, later, with_law=False)
+    expected = case_view(load_snapshot(small_store), later, with_law=False)
+    pd.testing.assert_frame_equal(base, expected)
+    assert [f.name.endswith("_base.parquet") for f in _files(store)] == [True]
+    cache.clear_memory()
+    pd.testing.assert_frame_equal(load_case_view(store, later, with_law=False), expected)
+
+
+def test_cached_case_view_of_a_loaded_ledger_shares_the_entry(store: Path, fresh: pd.DataFrame) -> None:
+    ledger = load_snapshot(store)
+    pd.testing.assert_frame_equal(cached_case_view(ledger, AS_OF, store=store), fresh)
+    cache.clear_memory()
+    pd.testing.assert_frame_equal(load_case_view(store, AS_OF), fresh)
+    assert len(_files(store)) == 1
+
+
+def test_a_parameter_change_recomputes(store: Path, tmp_path: Path, fresh: pd.DataFrame,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    load_case_view(store, AS_OF)
+    params = tmp_path / "parameters"
+    shutil.copytree(REPO_ROOT / "parameters", params)
+    monkeypatch.setenv("KOKUHO_PARAMETERS", str(params))
+    assert cache.params_digest() == cache.params_digest(REPO_ROOT / "parameters"), "a copy is the same rules"
+    path = params / "case_view.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "amount_band_threshold" in text
+    path.write_text(text + "\n# edited: a rule change\n", encoding="utf-8")
+    assert cache.params_digest() != cache.params_digest(REPO_ROOT / "parameters")
+    again = load_case_view(store, AS_OF)
+    assert len(_files(store)) == 2, "a new entry under the new digest"
+    pd.testing.assert_frame_equal(again, fresh)
+
+
+def test_a_changed_code_version_or_digest_recomputes(store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    load_case_view(store, AS_OF)
+    calls: list[bool] = []
+    real = cases.case_view
+
+    def counting(*args: object, **kwargs: object) -> pd.DataFrame:
+        calls.append(True)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(cases, "case_view", counting)
+    load_case_view(store, AS_OF)
+    assert calls == []
+    monkeypatch.setattr(cache, "CODE_VERSION", cache.CODE_VERSION + "-next")
+    load_case_view(store, AS_OF)
+    assert calls == [True]
+
+
+def test_an_unreadable_cache_file_is_recomputed(store: Path, fresh: pd.DataFrame) -> None:
+    load_case_view(store, AS_OF)
+    [file] = _files(store)
+    file.write_bytes(b"not parquet")
+    cache.clear_memory()
+    pd.testing.assert_frame_equal(load_case_view(store, AS_OF), fresh)
+    pd.read_parquet(file)  # rewritten whole
+
+
+_WRITER = """
+import sys
+from datetime import date
+from kokuho_nb.store import cache
+from kokuho_nb.cases import load_case_view
+for _ in range(3):
+    cache.clear_memory()
+    for f in (cache.cache_path(sys.argv[1], sys.argv[2], date(2026, 11, 26)),):
+        f.unlink(missing_ok=True)
+    view = load_case_view(sys.argv[1], date(2026, 11, 26))
+    assert len(view) > 0
+print("ok")
+"""
+
+
+def test_two_processes_writing_at_once_leave_a_whole_file(store: Path, fresh: pd.DataFrame) -> None:
+    sid = load_snapshot(store).snapshot_id
+    procs = [subprocess.Popen([sys.executable, "-c", _WRITER, str(store), str(sid)], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    for proc in procs:
+        out, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err
+        assert out.strip() == "ok"
+    [file] = _files(store)
+    assert not list((store / cache.CACHE_DIR).glob(".tmp-*")), "no temporary files left"
+    pd.testing.assert_frame_equal(pd.read_parquet(file), fresh)
+    cache.clear_memory()
+    pd.testing.assert_frame_equal(load_case_view(store, AS_OF), fresh)
