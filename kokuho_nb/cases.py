@@ -36,6 +36,7 @@ from kokuho_nb.fiscal import current_fiscal_year
 from kokuho_nb.labels import t
 from kokuho_nb.law.calendar import shift_due_date
 from kokuho_nb.params import value
+from kokuho_nb.store.cache import index_of
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +144,7 @@ def _charge_arrays(ledger: Any, day: dt.date, households: pd.Index) -> dict[str,
         "due_date": _dates(charges["due_date"]),
         "amount": charges["amount"].to_numpy(dtype="int64"),
     }
-    code = households.get_indexer(hid)
+    code = index_of(households, hid)
     out["code"] = code
     out["paid"] = _paid_as_of(charges, _frame(ledger, "payments"), ts, households, code, out)
     if "written_off" in charges.columns:
@@ -175,7 +176,7 @@ def _paid_as_of(charges: pd.DataFrame, payments: pd.DataFrame, ts: pd.Timestamp,
     if len(payments):
         _need(payments, "payments", ["household_id", "fiscal_year", "instalment", "paid_date", "amount"])
         by_then = _dates(payments["paid_date"]) <= ts.to_datetime64()
-        p_code = households.get_indexer(_ids(payments["household_id"])[by_then])
+        p_code = index_of(households, _ids(payments["household_id"])[by_then])
         p_key = _charge_key(p_code, payments["fiscal_year"].to_numpy(dtype="int64")[by_then],
                             payments["instalment"].to_numpy(dtype="int64")[by_then])
         c_key = _charge_key(code, arrays["fiscal_year"], arrays["instalment"])

@@ -39,6 +39,7 @@ from kokuho_nb.law import limitation as lim
 from kokuho_nb.law._params import lp as parameter
 from kokuho_nb.law.calendar import _map_unique, add_months_minpo_vec, next_business_day, shift_due_dates_vec
 from kokuho_nb.law.entaikin import first_fiscal_year, rate_for, rules
+from kokuho_nb.store.cache import index_of
 
 KEY = ["household_id", "fiscal_year", "instalment"]
 DAY = np.timedelta64(1, "D")
@@ -217,7 +218,7 @@ def _entaikin(ch: pd.DataFrame, pays: pd.DataFrame, susp: pd.DataFrame, as_of: d
 
 def _codes(index: pd.Index, values: pd.Series) -> np.ndarray:
     """Integer household codes (position in ``index``; -1 when unknown)."""
-    return index.get_indexer(values.to_numpy())
+    return index_of(index, values.to_numpy())
 
 
 def _ikey(hc: np.ndarray, fy: pd.Series, inst: pd.Series) -> np.ndarray:
@@ -225,25 +226,41 @@ def _ikey(hc: np.ndarray, fy: pd.Series, inst: pd.Series) -> np.ndarray:
         np.int64)
 
 
-def _household_index(ledger: Any) -> pd.Index:
+def _household_index(ledger: Any) -> tuple[pd.Index, np.ndarray]:
+    """The households (世帯.csv's, then unknown ones of 調定.csv in order of appearance) and every charge row's
+    code in it: one hash pass over the charges."""
     charges = ledger.charges
     households = getattr(ledger, "households", None)
-    parts = [charges["household_id"]] if households is None else [households["household_id"],
-                                                                  charges["household_id"]]
-    return pd.Index(pd.unique(pd.concat(parts, ignore_index=True)), name="household_id")
+    ids = charges["household_id"].to_numpy()
+    if households is None:
+        index = pd.Index(pd.unique(ids), name="household_id")
+        return index, _codes(index, charges["household_id"])
+    index = pd.Index(pd.unique(households["household_id"].to_numpy()), name="household_id")
+    codes = index_of(index, ids)
+    missing = codes < 0
+    if missing.any():
+        extra = pd.unique(ids[missing])
+        index = pd.Index(np.concatenate([index.to_numpy(), extra]), name="household_id")
+        codes[missing] = len(index) - len(extra) + pd.Index(extra).get_indexer(ids[missing])
+    return index, codes
 
 
-def _instalments(ledger: Any, as_of: dt.date, hh_ids: pd.Index) -> tuple[pd.DataFrame, np.ndarray]:
+def _instalments(ledger: Any, as_of: dt.date, hh_ids: pd.Index,
+                 charge_codes: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
     """Per instalment due by ``as_of``: the law state (see :func:`law_instalments`), and the active-suspension
     flag per household code."""
     t = pd.Timestamp(as_of)
     nh = len(hh_ids)
     ch = ledger.charges[KEY + ["due_date", "amount", "written_off", "demand_sent_date"]]
-    ch = ch[ch["due_date"].notna() & (ch["due_date"] <= t)].copy()
+    due = ch["due_date"]
+    mask = (due.notna() & (due <= t)).to_numpy()
+    ch = ch[mask].copy()
     ch["written_off"] = ch["written_off"].fillna(0).astype(np.int64)
-    ch["hc"] = _codes(hh_ids, ch["household_id"])
+    ch["hc"] = charge_codes[mask]
     ch["ikey"] = _ikey(ch["hc"].to_numpy(), ch["fiscal_year"], ch["instalment"])
-    ch = ch.drop_duplicates("ikey")
+    keys = np.sort(ch["ikey"].to_numpy())
+    if len(keys) > 1 and (keys[1:] == keys[:-1]).any():  # the contract's key is unique: usually nothing to drop
+        ch = ch.drop_duplicates("ikey")
     ch["iid"] = np.arange(len(ch))
     ch.index = pd.RangeIndex(len(ch))
     ch["due_s"] = shift_due_dates_vec(ch["due_date"]).to_numpy()
@@ -310,7 +327,7 @@ def law_instalments(ledger: Any, as_of: dt.date) -> pd.DataFrame:
     """
     if isinstance(as_of, pd.Timestamp):
         as_of = as_of.date()
-    ch, _active = _instalments(ledger, as_of, _household_index(ledger))
+    ch, _active = _instalments(ledger, as_of, *_household_index(ledger))
     out = ch.rename(columns={"due_s": "due_shifted"})
     cols = KEY + ["due_date", "due_shifted", "amount", "paid_asof", "unpaid", "entaikin", "demand_sent_date",
                   "limitation_date", "expiring", "expired", "first_seizure_date"]
@@ -322,7 +339,7 @@ def law_columns(ledger: Any, as_of: dt.date) -> pd.DataFrame:
     if isinstance(as_of, pd.Timestamp):
         as_of = as_of.date()
     t64 = pd.Timestamp(as_of).to_datetime64()
-    hh_ids = _household_index(ledger)
+    hh_ids, charge_codes = _household_index(ledger)
     nh = len(hh_ids)
     res = pd.DataFrame(index=hh_ids)
     if ledger.charges.empty:
@@ -334,7 +351,7 @@ def law_columns(ledger: Any, as_of: dt.date) -> pd.DataFrame:
         res["first_seizure_date"] = pd.Series(pd.NaT, index=hh_ids, dtype="datetime64[ns]")
         res["under_suspension"] = np.zeros(nh, dtype=bool)
         return res
-    ch, active = _instalments(ledger, as_of, hh_ids)
+    ch, active = _instalments(ledger, as_of, hh_ids, charge_codes)
     hc = ch["hc"].to_numpy()
     lim_v = ch["limitation_date"].to_numpy()
     alive = ~np.isnat(lim_v) & (lim_v >= t64)
