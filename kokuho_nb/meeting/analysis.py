@@ -87,9 +87,9 @@ def build_analysis(cases: pd.DataFrame, prev_cases: pd.DataFrame | None, *, low_
                        da=f"{amount - pa:+,}円", small=f"{small_cases:.1f}%", small_yen=f"{small_yen:.1f}%",
                        foreign=f"{foreign_share:.1f}%")
     stacks: dict[str, list[float]] = {}
-    stages = [s for s in STAGE_ORDER if s in set(d["stage"])]
+    stages = [s for s in STAGE_ORDER if s in set(d["stage"].unique())]
     by = d.groupby(["income_class", "stage"])["total_arrears"].sum()
-    for inc in [c for c in INCOME_ORDER if c in set(d["income_class"])]:
+    for inc in [c for c in INCOME_ORDER if c in set(d["income_class"].unique())]:
         stacks[inc] = [float(by.get((inc, s), 0)) / 1e8 for s in stages]
     chart = charts.stacked_bars(stages, stacks, title=t("meeting.s6.chart"), ylabel=t("meeting.unit_oku"),
                                 yformat="{:,.1f}") if stages else None

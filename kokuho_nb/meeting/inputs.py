@@ -100,7 +100,7 @@ def _ledger_for(store: Path, end: dt.date) -> Any:
 
 
 def gather(month: str, store: str | Path | None, *, synthetic: bool | None = None) -> MeetingInputs:
-    from kokuho_nb.cases import case_view
+    from kokuho_nb.cases import cached_case_view
     from kokuho_nb.meeting.decisions import decisions_for_month, revisit_households
     from kokuho_nb.store.paths import resolve_store
 
@@ -111,8 +111,10 @@ def gather(month: str, store: str | Path | None, *, synthetic: bool | None = Non
     as_of = min(end, ledger.as_of) if ledger.as_of else end
     prev_as_of = month_end(add_months(month, -1))
     notes: list[str] = []
-    cases = case_view(ledger, as_of)
-    prev_cases = case_view(ledger, prev_as_of, with_law=False)
+    # Both views come from the store's case-view cache (keyed by this snapshot and date; computed and kept on
+    # the first call, so a rebuild of the pack, or lists issued for the month, don't compute them again).
+    cases = cached_case_view(ledger, as_of, store=store_path)
+    prev_cases = cached_case_view(ledger, prev_as_of, store=store_path, with_law=False)
 
     returns_fn = _optional("kokuho_nb.targets.db", "accepted_contacts")
     returns = returns_fn(store_path, until=as_of.isoformat()) if returns_fn else None

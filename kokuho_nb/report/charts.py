@@ -1,7 +1,7 @@
 """Print-friendly charts with Japanese labels (matplotlib + matplotlib-fontja's IPAexGothic).
 
 Every chart is greyscale-safe (black/grey lines told apart by line style and marker, bars by hatching),
-sized for an A4 portrait page, and returned as a PNG at print resolution (200 dpi), embedded by data URI in
+sized for an A4 portrait page, and returned as a PNG at print resolution (150 dpi), embedded by data URI in
 both the HTML and the PDF, so both show exactly the same image without needing the font. (SVG is available
 through :func:`to_svg`; WeasyPrint lays out a glyph-path SVG about twice as slowly as a PNG.)
 """
@@ -55,7 +55,7 @@ def _figure(height: float = 3.0) -> tuple[Figure, plt.Axes]:
     return fig, ax
 
 
-DPI = 200
+DPI = 150  # plenty for A4 print (6.8 in → 1,020 px wide); one line chart 0.41 s at 200 dpi, 0.33 s at 150
 
 
 def to_png(fig: Figure) -> bytes:
