@@ -84,22 +84,27 @@ def test_pages_exist_and_are_thin():
 
 # --- common -------------------------------------------------------------------------------------------------
 
-def test_show_page_turns_errors_into_a_friendly_message(capsys):
+def test_show_page_turns_errors_into_a_friendly_message():
     pytest.importorskip("IPython")
+    import IPython.display as d
+    import ipywidgets as w
+
     from kokuho_nb.web.common import ready_marker, show_page
 
     shown = []
-    import IPython.display as d
-
     orig = d.display
-    d.display = lambda obj: shown.append(getattr(obj, "data", obj))
+    d.display = lambda obj: shown.append(obj)
     try:
         show_page("x", lambda: (_ for _ in ()).throw(RuntimeError("boom-secret")))
+        show_page("y", lambda: w.HTML("<p>ページ</p>"))
     finally:
         d.display = orig
-    html = "".join(str(s) for s in shown)
-    assert "問題が発生しました" in html and "boom-secret" not in html and "Traceback" not in html
-    assert ready_marker("x", "error") in html
+    error_box, ok_box = shown
+    error_html = error_box.children[0].value
+    assert "問題が発生しました" in error_html and "boom-secret" not in error_html and "Traceback" not in error_html
+    # the marker is the last widget of the page, so it appears only once the page's widgets are rendered
+    assert error_box.children[-1].value == ready_marker("x", "error")
+    assert ok_box.children[-1].value == ready_marker("y", "ok")
 
 
 # --- officer page -------------------------------------------------------------------------------------------

@@ -110,21 +110,33 @@ def report_error(where: str, exc: BaseException) -> str:
 
 
 def show_page(name: str, build: Callable[[], Any]) -> None:
-    """Build and display a page; on failure show a friendly Japanese message. Always ends with the marker."""
+    """Build and display a page; on failure show a friendly Japanese message. Always ends with the marker.
+
+    When the page is a widget, the marker is the last child of the page's own widget box, so it reaches the
+    DOM when the widgets are rendered (not before, as a separate output would).
+    """
     from IPython.display import HTML, display
 
     _server_log_handler()
     state = "ok"
     try:
         content = build()
-        if content is not None:
-            display(content)
     except Exception as exc:  # noqa: BLE001 - every failure becomes a friendly message
         state = "error"
         body = (STYLE + '<div class="kokuho-page">' + error_html(report_error(f"page {name}", exc))
                 + f'<p><a href="/" target="_self">{esc(t("web.common.back_home"))}</a></p></div>')
-        display(_link_safe_html(body))
-    display(HTML(ready_marker(name, state)))
+        content = _link_safe_html(body)
+    marker = ready_marker(name, state)
+    try:
+        import ipywidgets as w
+    except ImportError:  # pragma: no cover
+        w = None
+    if w is not None and isinstance(content, w.Widget):
+        display(w.VBox([content, w.HTML(marker)]))
+        return
+    if content is not None:
+        display(content)
+    display(HTML(marker))
 
 
 def _link_safe_html(body: str) -> Any:

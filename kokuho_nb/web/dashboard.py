@@ -92,7 +92,7 @@ class Dashboard:
         return self._cache[month]
 
     def _compute(self, month: str) -> MonthFigures:
-        from kokuho_nb.cases import case_view
+        from kokuho_nb.cases import cached_case_view
         from kokuho_nb.meeting.figures import monthly_figures
 
         day = month_day(month, self.pd.as_of)
@@ -108,7 +108,7 @@ class Dashboard:
         if day == self.pd.as_of:
             view = self.pd.case_view()
         else:
-            view = case_view(self.pd.ledger, day, with_law=False)
+            view = cached_case_view(self.pd.ledger, day, store=self.pd.store, with_law=False)
         return MonthFigures(month=month, day=day, figures=self.book.figures(day), section=section,
                             activity=activity_counts(self.pd.ledger.contacts, month),
                             analysis=stage_band(view), pack_html=self._pack_html(month))

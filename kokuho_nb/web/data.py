@@ -126,9 +126,9 @@ def cached_case_view(store: Path, snapshot_id: str, ledger: Any, as_of: dt.date)
         except Exception:  # noqa: BLE001 - a broken cache is rebuilt
             log.warning("unreadable case-view cache %s; rebuilding", cache)
     if view is None:
-        from kokuho_nb.cases import case_view
+        from kokuho_nb.cases import cached_case_view
 
-        view = case_view(ledger, as_of)
+        view = cached_case_view(ledger, as_of, store=store)
         try:
             cache.parent.mkdir(parents=True, exist_ok=True)
             tmp = cache.with_suffix(f".{os.getpid()}.tmp")

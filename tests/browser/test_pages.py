@@ -30,6 +30,7 @@ def _select(page, css: str, label: str) -> None:
 def test_landing_page_links_every_app(open_page, screenshot, expected):
     w = open_page("/", ready="index")
     page = w.page
+    page.locator(".kokuho-links").wait_for(timeout=READY_MS)
     for label in ("担当者ページ", "会議ダッシュボード", "OJT演習", "取込レポート"):
         assert page.locator(".kokuho-links").get_by_text(label).count() >= 1, label
     assert page.locator(".kokuho-synthetic").is_visible()
@@ -58,7 +59,7 @@ def test_officer_page_choose_filter_and_count(open_page, screenshot, expected, i
 
     w = open_page("/voila/render/pages/officer.ipynb", ready="officer")
     page = w.page
-    assert page.get_by_text("担当者ページ").first.is_visible()
+    page.get_by_text("担当者ページ").first.wait_for(timeout=READY_MS)
     codes = [c for _, c in officer_choices(expected["ledger"].staff)]
     # by position (ipywidgets shows spaces in labels as no-break spaces); 0 is the "choose" placeholder
     page.locator(".kokuho-officer select").select_option(index=codes.index(code) + 1)
