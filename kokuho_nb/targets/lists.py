@@ -127,7 +127,7 @@ def officer_codes(store: str | Path | None, month: str, *, fresh: bool = False) 
 
 def triage_for_month(store: str | Path | None, month: str, *, ledger: Any = None) -> MonthTriage:
     """Triage every household as of the first day of ``month`` (see module docstring)."""
-    from kokuho_nb.cases import case_view
+    from kokuho_nb.cases import cached_case_view, case_view
     from kokuho_nb.targets.db import accepted_contacts
     from kokuho_nb.targets.decisions import assigned_cases
     from kokuho_nb.triage import triage_frame
@@ -135,7 +135,7 @@ def triage_for_month(store: str | Path | None, month: str, *, ledger: Any = None
     month = months.parse_month(month)
     as_of = months.month_start(month)
     led = ledger if ledger is not None else _load_ledger(store, as_of)
-    cv = case_view(led, as_of)
+    cv = case_view(led, as_of) if ledger is not None else cached_case_view(led, as_of, store=store)
     returned = accepted_contacts(store, until=(as_of - dt.timedelta(days=1)).isoformat())
     contacts = led.contacts
     if len(returned):
