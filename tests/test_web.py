@@ -199,12 +199,14 @@ def test_import_report_counts_and_warnings():
     manifest = {"id": "2026-07-31_abc", "as_of": "2026-07-31", "imported_at": "2026-08-01T09:00:00",
                 "source": "ledger", "counts": {"households": 10},
                 "report": {"files": [{"file": "世帯.csv", "rows": 12, "accepted": 10, "quarantined": 2,
-                                      "warnings": [{"line": 3, "column": "電話", "message": "電話番号の形式"}]}],
+                                      "warnings": [{"line": 3, "column": "電話", "message": "電話番号の形式"},
+                                                   {"message": "世帯.csv: 重複した世帯番号"}]}],
                            "warnings": ["全体の警告"]}}
     rows = imports.file_counts(manifest)
     assert rows == [{"file": "世帯.csv", "rows": 12, "accepted": 10, "quarantined": 2, "yen_quarantined": None}]
     lines = imports.warnings(manifest)
     assert "全体の警告" in lines and "世帯.csv・3・電話: 電話番号の形式" in lines
+    assert "世帯.csv: 重複した世帯番号" in lines  # the file is not named twice
     q = pd.DataFrame({"file": ["世帯.csv"] * 2, "line": [4, 9], "message": ["世帯番号がありません", "重複"]})
     html = imports.report_html(manifest, q, synthetic=True)
     assert 'data-rows="2"' in html and "世帯番号がありません" in html and "模擬データ" in html

@@ -44,7 +44,7 @@ STYLE = """
 .kokuho-note { color: #52606d; margin: 6px 0; }
 .kokuho-table { border-collapse: collapse; font-size: 13px; margin: 4px 0; }
 .kokuho-table th { background: #e4edf2; border: 1px solid #b8c7d1; padding: 3px 6px; white-space: nowrap; }
-.kokuho-table td { border: 1px solid #d3dde3; padding: 3px 6px; }
+.kokuho-table td { border: 1px solid #d3dde3; padding: 3px 6px; text-align: left; }
 .kokuho-table td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .kokuho-kpis { display: flex; flex-wrap: wrap; gap: 10px; margin: 6px 0; }
 .kokuho-kpi { background: #fff; border: 1px solid #c8d3db; border-radius: 4px; padding: 8px 12px; min-width: 150px; }

@@ -76,7 +76,8 @@ def warnings(manifest: dict[str, Any]) -> list[str]:
         if isinstance(w, dict):
             where = "・".join(str(w[k]) for k in ("file", "line", "column") if w.get(k) not in (None, ""))
             text = w.get("message") or w.get("message_ja") or w.get("text") or ""
-            lines.append(f"{where}: {text}" if where else str(text))
+            text = str(text)
+            lines.append(f"{where}: {text}" if where and not text.startswith(str(w.get("file") or "\0")) else text)
         else:
             lines.append(str(w))
     return lines
@@ -129,9 +130,11 @@ def report_html(manifest: dict[str, Any], quarantined: pd.DataFrame, *, syntheti
 
 
 def build(store: Any = None) -> Any:
-    from IPython.display import HTML
+    import ipywidgets as w
 
     path = webdata.store_dir(store)
     folder = webdata.latest_snapshot_dir(path)
     manifest = webdata.read_manifest(path, folder.name if folder else None)
-    return HTML(report_html(manifest, quarantine(folder), synthetic=webdata.is_synthetic(manifest)))
+    page = w.HTML(report_html(manifest, quarantine(folder), synthetic=webdata.is_synthetic(manifest)))
+    page.add_class("kokuho-page")
+    return page
