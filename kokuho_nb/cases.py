@@ -36,7 +36,7 @@ from kokuho_nb.fiscal import current_fiscal_year
 from kokuho_nb.labels import t
 from kokuho_nb.law.calendar import shift_due_date
 from kokuho_nb.params import value
-from kokuho_nb.store.cache import index_of
+from kokuho_nb.store.cache import household_codes, index_of
 
 log = logging.getLogger(__name__)
 
@@ -144,9 +144,13 @@ def _charge_arrays(ledger: Any, day: dt.date, households: pd.Index) -> dict[str,
         "due_date": _dates(charges["due_date"]),
         "amount": charges["amount"].to_numpy(dtype="int64"),
     }
-    code = index_of(households, hid)
+    hh_frame = _frame(ledger, "households")
+    memo = household_codes(charges, hh_frame)  # shared with the law columns of the same ledger
+    code = memo if memo is not None else index_of(households, hid)
     out["code"] = code
-    out["paid"] = _paid_as_of(charges, _frame(ledger, "payments"), ts, households, code, out)
+    payments = _frame(ledger, "payments")
+    p_codes = household_codes(payments, hh_frame) if "household_id" in payments.columns else None
+    out["paid"] = _paid_as_of(charges, payments, ts, households, code, out, p_codes)
     if "written_off" in charges.columns:
         out["written_off"] = charges["written_off"].fillna(0).to_numpy(dtype="int64")
     else:
@@ -171,12 +175,15 @@ def _charge_arrays(ledger: Any, day: dt.date, households: pd.Index) -> dict[str,
 
 
 def _paid_as_of(charges: pd.DataFrame, payments: pd.DataFrame, ts: pd.Timestamp, households: pd.Index,
-                code: np.ndarray, arrays: dict[str, np.ndarray]) -> np.ndarray:
+                code: np.ndarray, arrays: dict[str, np.ndarray], p_codes: np.ndarray | None = None) -> np.ndarray:
     """Paid per charge row on ``ts``: from the payments when there are any, else from 収納額 + 最終収納日."""
     if len(payments):
         _need(payments, "payments", ["household_id", "fiscal_year", "instalment", "paid_date", "amount"])
         by_then = _dates(payments["paid_date"]) <= ts.to_datetime64()
-        p_code = index_of(households, _ids(payments["household_id"])[by_then])
+        if p_codes is not None:  # every payment row's household code, already known
+            p_code = p_codes[by_then]
+        else:
+            p_code = index_of(households, _ids(payments["household_id"])[by_then])
         p_key = _charge_key(p_code, payments["fiscal_year"].to_numpy(dtype="int64")[by_then],
                             payments["instalment"].to_numpy(dtype="int64")[by_then])
         c_key = _charge_key(code, arrays["fiscal_year"], arrays["instalment"])

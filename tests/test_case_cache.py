@@ -144,3 +144,26 @@ def test_two_processes_writing_at_once_leave_a_whole_file(store: Path, fresh: pd
     pd.testing.assert_frame_equal(pd.read_parquet(file), fresh)
     cache.clear_memory()
     pd.testing.assert_frame_equal(load_case_view(store, AS_OF), fresh)
+
+
+def test_index_of_matches_pandas_for_strings_unknowns_and_other_dtypes() -> None:
+    import numpy as np
+
+    index = pd.Index(np.array(["b", "a", "c"], dtype=object))
+    values = np.array(["a", "x", "c", None, "b"], dtype=object)
+    assert cache.index_of(index, values).tolist() == [1, -1, 2, -1, 0]
+    assert cache.index_of(pd.Index([3, 1]), np.array([1, 2, 3])).tolist() == [1, -1, 0]
+    mixed = np.array(["a", 1], dtype=object)  # not all strings: pandas' comparison
+    assert cache.index_of(index, mixed).tolist() == [1, -1]
+
+
+def test_household_codes_follow_the_table_objects() -> None:
+    households = pd.DataFrame({"household_id": pd.Series(["h1", "h2", "h3"], dtype=object)})
+    charges = pd.DataFrame({"household_id": pd.Series(["h3", "h1", "hx"], dtype=object)})
+    first = cache.household_codes(charges, households)
+    assert first is not None and first.tolist() == [2, 0, -1]
+    assert cache.household_codes(charges, households) is first, "memoised for the same tables"
+    changed = charges.assign(household_id=pd.Series(["h2", "h2", "h2"], dtype=object))
+    assert cache.household_codes(changed, households).tolist() == [1, 1, 1]
+    twice = pd.DataFrame({"household_id": pd.Series(["h1", "h1"], dtype=object)})
+    assert cache.household_codes(charges, twice) is None, "duplicate households: the caller's own lookup"

@@ -39,7 +39,7 @@ from kokuho_nb.law import limitation as lim
 from kokuho_nb.law._params import lp as parameter
 from kokuho_nb.law.calendar import _map_unique, add_months_minpo_vec, next_business_day, shift_due_dates_vec
 from kokuho_nb.law.entaikin import first_fiscal_year, rate_for, rules
-from kokuho_nb.store.cache import index_of
+from kokuho_nb.store.cache import household_codes, index_of
 
 KEY = ["household_id", "fiscal_year", "instalment"]
 DAY = np.timedelta64(1, "D")
@@ -221,6 +221,23 @@ def _codes(index: pd.Index, values: pd.Series) -> np.ndarray:
     return index_of(index, values.to_numpy())
 
 
+def _payment_codes(ledger: Any, p: pd.DataFrame, hh_ids: pd.Index) -> np.ndarray:
+    """Household codes of the rows ``p`` of :func:`instalment_payments` (memoised per payments table)."""
+    pays = getattr(ledger, "payments", None)
+    households = getattr(ledger, "households", None)
+    if (pays is not None and households is not None and len(pays) and isinstance(pays.index, pd.RangeIndex)
+            and pays.index.start == 0 and pays.index.step == 1):
+        full = household_codes(pays, households)
+        if full is not None:
+            codes = full[p.index.to_numpy()]
+            unknown = codes < 0
+            if unknown.any() and len(hh_ids) > len(households):  # households known only from the charges
+                codes = codes.copy()
+                codes[unknown] = index_of(hh_ids, p["household_id"].to_numpy()[unknown])
+            return codes
+    return _codes(hh_ids, p["household_id"])
+
+
 def _ikey(hc: np.ndarray, fy: pd.Series, inst: pd.Series) -> np.ndarray:
     return (hc.astype(np.int64) * 10_000 + fy.to_numpy().astype(np.int64)) * 1_000 + inst.to_numpy().astype(
         np.int64)
@@ -236,9 +253,11 @@ def _household_index(ledger: Any) -> tuple[pd.Index, np.ndarray]:
         index = pd.Index(pd.unique(ids), name="household_id")
         return index, _codes(index, charges["household_id"])
     index = pd.Index(pd.unique(households["household_id"].to_numpy()), name="household_id")
-    codes = index_of(index, ids)
+    memo = household_codes(charges, households)  # shared with kokuho_nb.cases for the same ledger
+    codes = memo if memo is not None else index_of(index, ids)
     missing = codes < 0
     if missing.any():
+        codes = codes.copy()
         extra = pd.unique(ids[missing])
         index = pd.Index(np.concatenate([index.to_numpy(), extra]), name="household_id")
         codes[missing] = len(index) - len(extra) + pd.Index(extra).get_indexer(ids[missing])
@@ -266,7 +285,7 @@ def _instalments(ledger: Any, as_of: dt.date, hh_ids: pd.Index,
     ch["due_s"] = shift_due_dates_vec(ch["due_date"]).to_numpy()
     ikeys = pd.Index(ch["ikey"].to_numpy())
     p = instalment_payments(ledger, as_of)
-    p_iid = ikeys.get_indexer(_ikey(_codes(hh_ids, p["household_id"]), p["fiscal_year"], p["instalment"]))
+    p_iid = ikeys.get_indexer(_ikey(_payment_codes(ledger, p, hh_ids), p["fiscal_year"], p["instalment"]))
     pays = pd.DataFrame({"iid": p_iid, "paid_date": p["paid_date"].to_numpy(),
                          "amount": p["amount"].to_numpy().astype(np.int64)})
     pays = pays[pays["iid"] >= 0]

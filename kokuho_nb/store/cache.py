@@ -21,6 +21,7 @@ import logging
 import os
 import threading
 import uuid
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
@@ -154,3 +155,40 @@ def index_of(index: pd.Index | np.ndarray, values: pd.Series | np.ndarray) -> np
         except (pa.ArrowInvalid, pa.ArrowTypeError):
             pass  # not all strings: pandas compares any objects
     return idx.get_indexer(vals)
+
+
+_codes_memo: OrderedDict[tuple[int, int, int, int, int], tuple[weakref.ref, weakref.ref, np.ndarray]] = OrderedDict()
+
+
+def _column_key(frame: pd.DataFrame, column: str) -> tuple[int, int]:
+    values = frame[column].to_numpy()
+    return values.__array_interface__["data"][0], len(values)
+
+
+def household_codes(frame: pd.DataFrame, households: pd.DataFrame, column: str = "household_id") -> np.ndarray | None:
+    """Each row's position in ``households`` (-1: unknown household), hashed once per pair of tables.
+
+    The case view and its law columns both need the codes of the charges and payments; this keeps them for
+    the same (unchanged) table objects. ``None`` when the households' ids are not unique strings (callers then
+    use their own lookup, which reports that).
+    """
+    ids = households[column].to_numpy()
+    vals = frame[column].to_numpy()
+    if ids.dtype != object or vals.dtype != object:
+        return None
+    key = (id(frame), id(households), *_column_key(frame, column), _column_key(households, column)[0])
+    with _lock:
+        hit = _codes_memo.get(key)
+        if hit is not None and hit[0]() is frame and hit[1]() is households:
+            _codes_memo.move_to_end(key)
+            return hit[2]
+    index = pd.Index(ids)
+    if not index.is_unique:
+        return None
+    codes = index_of(index, vals)
+    codes.setflags(write=False)
+    with _lock:
+        _codes_memo[key] = (weakref.ref(frame), weakref.ref(households), codes)
+        while len(_codes_memo) > 2 * MEMORY_SLOTS:
+            _codes_memo.popitem(last=False)
+    return codes
