@@ -53,16 +53,18 @@ def table_html(tab: Table) -> str:
     return f'<table class="data"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
 
 
-def render_html(pack: MeetingPack) -> str:
+def render_html(pack: MeetingPack, image_dir: Path | None = None) -> str:
+    """The pack as one HTML document. Charts are embedded as data URIs (a self-contained file), or, with
+    ``image_dir``, written there as PNG files and linked by ``file://`` URI: the same bytes, but WeasyPrint's
+    HTML tokenizer then needn't read ~1 MB of base64 character by character (used for the PDF only)."""
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html", "j2"]))
     tpl = env.get_template("meeting_pack.html.j2")
     sections = []
     for s in pack.sections:
         sections.append({
             "key": s.key, "number": s.number, "title": s.title, "conclusion": s.conclusion, "landscape": s.landscape,
-            "charts": [{"title": c.title,
-                        "uri": c.uri}
-                       for c in s.charts],
+            "charts": [{"title": c.title, "uri": _chart_src(c, s.key, i, image_dir)}
+                       for i, c in enumerate(s.charts)],
             "tables": [{"title": tb.title, "note": tb.note, "html": _markup(table_html(tb))} for tb in s.tables if tb.printed],
         })
     label = month_label(pack.month)
@@ -76,6 +78,14 @@ def render_html(pack: MeetingPack) -> str:
         synthetic=pack.synthetic, synthetic_banner=t("common.synthetic_banner"),
         synthetic_mark=t("common.synthetic_mark"), generated=t("meeting.generated", when=pack.generated_at),
     )
+
+
+def _chart_src(chart: Any, section: str, i: int, image_dir: Path | None) -> str:
+    if image_dir is None:
+        return str(chart.uri)
+    path = Path(image_dir) / f"{section}_{i}.png"
+    path.write_bytes(chart.png)
+    return path.resolve().as_uri()
 
 
 def _markup(text: str) -> Any:
