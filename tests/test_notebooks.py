@@ -14,9 +14,9 @@ from pathlib import Path
 import nbformat
 import papermill as pm
 import pytest
-from conftest import SMALL_AS_OF
 
 from kokuho_nb import runner
+from tests.conftest import SMALL_AS_OF
 
 NOTEBOOKS = runner.list_notebooks()
 STORE_MONTH = SMALL_AS_OF.strftime("%Y-%m")  # the month of the small store

@@ -9,7 +9,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
-from test_triage_helpers import AS_OF, case, cases
 
 from kokuho_nb.labels import t
 from kokuho_nb.targets import months
@@ -23,6 +22,7 @@ from kokuho_nb.targets.lists import (
 from kokuho_nb.targets.month import plan_jobs, render_lists
 from kokuho_nb.targets.workbook import FIRST_ROW, column_letters, contact_codes
 from kokuho_nb.triage import triage_frame
+from tests.test_triage_helpers import AS_OF, case, cases
 
 FIXTURE = Path(__file__).parent / "fixtures" / "ledger" / "standard"
 MONTH = "2025-07"

@@ -7,10 +7,10 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
-from test_triage_helpers import AS_OF, case, cases, contacts, dispositions, inquiries, payments
 
 from kokuho_nb.labels import t
 from kokuho_nb.triage import rule_reference, rules, triage_frame
+from tests.test_triage_helpers import AS_OF, case, cases, contacts, dispositions, inquiries, payments
 
 
 def _one(row: dict, **history) -> pd.Series:
