@@ -119,7 +119,7 @@ def main() -> int:
                                                   for n in names}
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        cache = store / "cache" / "web"
+        cache = store / "cache" / "case_view"
         shutil.rmtree(cache, ignore_errors=True)  # the first visit builds it again, as after an import
         srv = Server(store, "--no-preheat")
         try:

@@ -1,8 +1,8 @@
 """Data the pages read, loaded once per kernel and cached per snapshot.
 
-The case view of a snapshot is cached on disk (``<store>/cache/web/<snapshot_id>/case_view.parquet``):
-snapshots are immutable, so a cached view never goes stale, and a new page kernel reads it in
-milliseconds instead of recomputing it from millions of charge rows.
+The case view comes from the store's shared per-snapshot cache (``kokuho_nb.cases.cached_case_view``,
+``<store>/cache/case_view/``): a new page kernel reads it in well under a second instead of recomputing it
+from millions of charge rows.
 """
 
 from __future__ import annotations
@@ -23,9 +23,6 @@ from kokuho_nb.labels import t
 from kokuho_nb.store.paths import resolve_outputs, resolve_store
 
 log = logging.getLogger("kokuho_nb.web")
-
-CACHE_DIR = "cache/web"
-
 
 @dataclass
 class PageData:
@@ -110,34 +107,12 @@ def _load(store: Path, snapshot_id: str) -> PageData:
                     synthetic=is_synthetic(manifest, ledger))
 
 
-_VIEWS: dict[tuple[str, str], pd.DataFrame] = {}
-
-
 def cached_case_view(store: Path, snapshot_id: str, ledger: Any, as_of: dt.date) -> pd.DataFrame:
-    """The case view as of the snapshot date: memory, else the on-disk cache, else computed and cached."""
-    key = (str(store), snapshot_id)
-    if key in _VIEWS:
-        return _VIEWS[key]
-    cache = store / CACHE_DIR / snapshot_id / "case_view.parquet"
-    view: pd.DataFrame | None = None
-    if cache.exists():
-        try:
-            view = pd.read_parquet(cache)
-        except Exception:  # noqa: BLE001 - a broken cache is rebuilt
-            log.warning("unreadable case-view cache %s; rebuilding", cache)
-    if view is None:
-        from kokuho_nb.cases import cached_case_view
+    """The case view as of the snapshot date, through the store's shared per-snapshot cache
+    (:func:`kokuho_nb.cases.cached_case_view`; keyed by snapshot, date and the rules' digest)."""
+    from kokuho_nb.cases import cached_case_view as shared
 
-        view = cached_case_view(ledger, as_of, store=store)
-        try:
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cache.with_suffix(f".{os.getpid()}.tmp")
-            view.to_parquet(tmp)
-            os.replace(tmp, cache)
-        except OSError as exc:  # a read-only store still works, just slower
-            log.warning("cannot write case-view cache %s: %s", cache, exc)
-    _VIEWS[key] = view
-    return view
+    return shared(ledger, as_of, store=store)
 
 
 def month_of(day: dt.date) -> str:
