@@ -235,3 +235,18 @@ def _screenshot(w: Watched, name: str) -> Path:
 def screenshot():
     """``screenshot(watched, name)`` saves a full-page PNG under test-artifacts/."""
     return _screenshot
+
+
+@pytest.fixture
+def serve_with(tmp_path: Path):
+    """``serve_with(*extra_args)`` starts another server (empty store) with extra ``serve`` options."""
+    started: list[Server] = []
+
+    def _start(*extra: str) -> Server:
+        srv = start_server(tmp_path / "store", tmp_path / "out", tmp_path / "serve.log", *extra)
+        started.append(srv)
+        return srv
+
+    yield _start
+    for srv in started:
+        stop_server(srv)

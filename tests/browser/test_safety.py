@@ -51,3 +51,24 @@ def test_unpublished_notebooks_are_not_served(empty_server):
             assert exc.code in (403, 404), path
         else:
             raise AssertionError(f"{path} was served")
+
+
+def test_token_is_required_when_given(serve_with):
+    import urllib.error
+    import urllib.request
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    token = "t" * 24
+    srv = serve_with("--no-preheat", "--token", token)
+    page = srv.base + "/voila/render/pages/index.ipynb"
+    try:
+        resp = urllib.request.build_opener(NoRedirect).open(page, timeout=60)
+        status, body = resp.status, resp.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as exc:
+        status, body = exc.code, ""
+    assert status in (302, 403), (status, body[:200])  # no page without the token (login redirect)
+    with urllib.request.urlopen(f"{page}?token={token}", timeout=300) as resp:
+        assert resp.status == 200
