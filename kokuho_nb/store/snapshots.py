@@ -197,7 +197,8 @@ def _read_table(path: Path, table: str) -> pd.DataFrame:
             df[col.name] = empty_table(table)[col.name].reindex(df.index)
         elif str(df[col.name].dtype) != dtype:
             df[col.name] = df[col.name].astype(dtype)
-    return df[[c.name for c in spec.columns]]
+    names = [c.name for c in spec.columns]
+    return df if list(df.columns) == names else df[names]
 
 
 def load_snapshot(
