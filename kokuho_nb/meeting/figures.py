@@ -60,11 +60,20 @@ class ChargeBook:
         self.household_id = ch["household_id"].to_numpy()
         if payments is not None and len(payments):
             # charge row of each payment through one int64 key (hash lookup, not a MultiIndex)
-            hh_codes, uniques = pd.factorize(ch["household_id"].astype(str))
-            ch_key = _key(hh_codes, ch)
-            pay_hh = pd.Index(uniques).get_indexer(payments["household_id"].astype(str))
-            pay_idx = pd.Index(ch_key).get_indexer(_key(pay_hh, payments))
-            ok = (pay_hh >= 0) & (pay_idx >= 0)
+            # households of charges and payments coded in one factorize (one hash pass over the strings; a
+            # payment household without charges gets a code no charge has), then the int64 keys matched by
+            # binary search over the sorted charge keys (unique, as the ledger's charge key is)
+            n_ch = len(ch)
+            codes, _uniques = pd.factorize(pd.concat([ch["household_id"].astype(str),
+                                                      payments["household_id"].astype(str)], ignore_index=True))
+            ch_key = _key(codes[:n_ch], ch)
+            pay_key = _key(codes[n_ch:], payments)
+            order_k = np.argsort(ch_key, kind="stable")
+            sorted_k = ch_key[order_k]
+            pos = np.clip(np.searchsorted(sorted_k, pay_key), 0, max(n_ch - 1, 0))
+            found = (sorted_k[pos] == pay_key) if n_ch else np.zeros(len(pay_key), dtype=bool)
+            pay_idx = np.where(found, order_k[pos] if n_ch else -1, -1)
+            ok = pay_idx >= 0
             pay_charge = pay_idx[ok].astype(np.int64)
             pay_date = pd.to_datetime(payments["paid_date"]).to_numpy(dtype="datetime64[ns]")[ok]
             pay_amount = payments["amount"].to_numpy(dtype=np.int64)[ok]
