@@ -36,7 +36,7 @@ from kokuho_nb.fiscal import current_fiscal_year
 from kokuho_nb.labels import t
 from kokuho_nb.law.calendar import shift_due_date
 from kokuho_nb.params import value
-from kokuho_nb.store.cache import household_codes, index_of
+from kokuho_nb.store.cache import household_codes, index_of, int_index_of
 
 log = logging.getLogger(__name__)
 
@@ -189,9 +189,8 @@ def _paid_as_of(charges: pd.DataFrame, payments: pd.DataFrame, ts: pd.Timestamp,
         c_key = _charge_key(code, arrays["fiscal_year"], arrays["instalment"])
         known = p_key >= 0
         amounts = payments["amount"].to_numpy(dtype="int64")[by_then][known]
-        charge_index = pd.Index(c_key)
-        if charge_index.is_unique:  # the contract's key: one row per (household, year, instalment)
-            pos = charge_index.get_indexer(p_key[known])
+        pos = int_index_of(c_key, p_key[known])
+        if pos is not None:  # the contract's key: one row per (household, year, instalment)
             hit = pos >= 0
             return np.bincount(pos[hit], weights=amounts[hit], minlength=len(c_key)).round().astype("int64")
         sums = pd.Series(amounts).groupby(p_key[known]).sum()

@@ -167,3 +167,15 @@ def test_household_codes_follow_the_table_objects() -> None:
     assert cache.household_codes(changed, households).tolist() == [1, 1, 1]
     twice = pd.DataFrame({"household_id": pd.Series(["h1", "h1"], dtype=object)})
     assert cache.household_codes(charges, twice) is None, "duplicate households: the caller's own lookup"
+
+
+def test_int_index_of_matches_pandas_and_refuses_duplicate_keys() -> None:
+    import numpy as np
+
+    rng = np.random.default_rng(1)
+    keys = rng.choice(10**7, 5000, replace=False)
+    values = rng.integers(-5, 10**7, 20000)
+    values[:3000] = keys[rng.integers(0, 5000, 3000)]
+    assert (cache.int_index_of(keys, values) == pd.Index(keys).get_indexer(values)).all()
+    assert cache.int_index_of(np.array([1, 1]), np.array([1])) is None
+    assert cache.int_index_of(np.array([], dtype=np.int64), np.array([3])).tolist() == [-1]

@@ -39,7 +39,7 @@ from kokuho_nb.law import limitation as lim
 from kokuho_nb.law._params import lp as parameter
 from kokuho_nb.law.calendar import _map_unique, add_months_minpo_vec, next_business_day, shift_due_dates_vec
 from kokuho_nb.law.entaikin import first_fiscal_year, rate_for, rules
-from kokuho_nb.store.cache import household_codes, index_of
+from kokuho_nb.store.cache import household_codes, index_of, int_index_of
 
 KEY = ["household_id", "fiscal_year", "instalment"]
 DAY = np.timedelta64(1, "D")
@@ -285,7 +285,9 @@ def _instalments(ledger: Any, as_of: dt.date, hh_ids: pd.Index,
     ch["due_s"] = shift_due_dates_vec(ch["due_date"]).to_numpy()
     ikeys = pd.Index(ch["ikey"].to_numpy())
     p = instalment_payments(ledger, as_of)
-    p_iid = ikeys.get_indexer(_ikey(_payment_codes(ledger, p, hh_ids), p["fiscal_year"], p["instalment"]))
+    p_keys = _ikey(_payment_codes(ledger, p, hh_ids), p["fiscal_year"], p["instalment"])
+    found = int_index_of(ikeys.to_numpy(), p_keys)  # ikeys are unique (duplicates dropped above)
+    p_iid = found if found is not None else ikeys.get_indexer(p_keys)
     pays = pd.DataFrame({"iid": p_iid, "paid_date": p["paid_date"].to_numpy(),
                          "amount": p["amount"].to_numpy().astype(np.int64)})
     pays = pays[pays["iid"] >= 0]

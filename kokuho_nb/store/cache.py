@@ -192,3 +192,18 @@ def household_codes(frame: pd.DataFrame, households: pd.DataFrame, column: str =
         while len(_codes_memo) > 2 * MEMORY_SLOTS:
             _codes_memo.popitem(last=False)
     return codes
+
+
+def int_index_of(keys: np.ndarray, values: np.ndarray) -> np.ndarray | None:
+    """Positions of int64 ``values`` in int64 ``keys`` (-1 when absent) by sorting, cheaper than pandas' hash
+    index on millions of keys; ``None`` when ``keys`` has duplicates."""
+    keys = np.asarray(keys, dtype=np.int64)
+    values = np.asarray(values, dtype=np.int64)
+    if not len(keys):
+        return np.full(len(values), -1, dtype=np.intp)
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    if (ordered[1:] == ordered[:-1]).any():
+        return None
+    pos = np.minimum(np.searchsorted(ordered, values), len(ordered) - 1)
+    return np.where(ordered[pos] == values, order[pos], -1).astype(np.intp)
