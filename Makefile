@@ -18,8 +18,9 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 ## make demo: build the synthetic ward, import it, run the monthly products, print where outputs are.
+## `make demo HOUSEHOLDS=3000` runs a small ward quickly.
 demo: $(STAMP)
-	$(BIN)/kokuho-nb demo
+	$(BIN)/kokuho-nb demo $(if $(HOUSEHOLDS),--households $(HOUSEHOLDS))
 
 ## make test: lint, house rules, and the whole test suite (browser tests included when Chromium is present).
 test: $(STAMP) lint
