@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from kokuho_nb.params import load_yaml, parameter
+from kokuho_nb.store.cache import index_of
 
 log = logging.getLogger(__name__)
 
@@ -160,7 +161,8 @@ def history_features(
     out = pd.DataFrame(index=idx)
 
     def codes_of(frame: pd.DataFrame) -> np.ndarray:
-        return idx.get_indexer(frame["household_id"]) if len(frame) else np.zeros(0, dtype=np.int64)
+        # Arrow's string hash (same positions as idx.get_indexer, ~2x faster on the millions of payment rows)
+        return index_of(idx, frame["household_id"]) if len(frame) else np.zeros(0, dtype=np.int64)
 
     def latest(codes: np.ndarray, dates: np.ndarray) -> np.ndarray:
         """Per household, the latest of ``dates`` (NaT when none)."""
