@@ -4,45 +4,21 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
-from kokuho_nb.errors import UserError
-from kokuho_nb.labels import t
 from kokuho_nb.params import load_yaml, parameter
 
-_MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")
-
-
-def parse_month(text: str) -> str:
-    """Validate ``YYYY-MM`` and return it normalised (``2026-7`` -> ``2026-07``)."""
-    m = _MONTH_RE.match(str(text).strip())
-    if not m or not 1 <= int(m[2]) <= 12:
-        raise UserError(t("meeting.bad_month", month=text), f"bad month {text!r}, expected YYYY-MM")
-    return f"{int(m[1]):04d}-{int(m[2]):02d}"
-
-
-def month_start(month: str) -> dt.date:
-    y, m = (int(x) for x in parse_month(month).split("-"))
-    return dt.date(y, m, 1)
-
-
-def month_end(month: str) -> dt.date:
-    y, m = (int(x) for x in parse_month(month).split("-"))
-    return dt.date(y, m, calendar.monthrange(y, m)[1])
-
-
-def add_months(month: str, n: int) -> str:
-    y, m = (int(x) for x in parse_month(month).split("-"))
-    idx = y * 12 + (m - 1) + n
-    return f"{idx // 12:04d}-{idx % 12 + 1:02d}"
-
-
-def month_of(day: dt.date) -> str:
-    return f"{day.year:04d}-{day.month:02d}"
+# One definition of a month for the whole suite (the target lists own it).
+from kokuho_nb.targets.months import (  # noqa: F401 (re-exported)
+    add_months,
+    month_end,
+    month_of,
+    month_start,
+    parse_month,
+)
 
 
 def month_label(month: str) -> str:

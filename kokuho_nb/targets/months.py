@@ -10,15 +10,15 @@ from kokuho_nb.errors import UserError
 from kokuho_nb.labels import t
 from kokuho_nb.params import value
 
-_MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+_MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")
 
 
 def parse_month(text: str) -> str:
-    """Validate 'YYYY-MM' (also accepts 'YYYY/MM'); returns the canonical 'YYYY-MM'."""
+    """Validate 'YYYY-MM' (also accepts 'YYYY/MM' and 'YYYY-M'); returns the canonical 'YYYY-MM'."""
     m = _MONTH_RE.match(str(text).strip().replace("/", "-"))
     if not m or not 1 <= int(m.group(2)) <= 12:
         raise UserError(t("targets.month.bad_month", value=text), f"bad month {text!r}")
-    return f"{m.group(1)}-{m.group(2)}"
+    return f"{m.group(1)}-{int(m.group(2)):02d}"
 
 
 def month_start(month: str) -> dt.date:
