@@ -52,26 +52,10 @@ def _optional(module: str, name: str) -> Any:
 
 
 def is_synthetic(ledger: Any, store: Path | None) -> bool:
-    """Whether the snapshot came from the synthetic ward (manifest flag, or the generator's marker)."""
-    if store is not None and getattr(ledger, "snapshot_id", None):
-        try:
-            from kokuho_nb.store.snapshots import read_manifest
+    """Whether the snapshot came from the synthetic ward (the shared rule in :mod:`kokuho_nb.store.snapshots`)."""
+    from kokuho_nb.store.snapshots import snapshot_is_synthetic
 
-            manifest = read_manifest(store, ledger.snapshot_id)
-        except Exception:  # noqa: BLE001 - a missing manifest just means "not known to be synthetic"
-            manifest = {}
-        if manifest.get("synthetic") or _marked(manifest.get("source")):
-            return True
-        report = manifest.get("report") or {}
-        if isinstance(report, dict) and report.get("synthetic"):
-            return True
-    return _marked(getattr(ledger, "source", None))
-
-
-def _marked(source: object) -> bool:
-    """A source path or name that says synthetic (same words as the target lists use)."""
-    text = str(source or "").lower()
-    return any(word in text for word in ("synth", "模擬", "demo"))
+    return snapshot_is_synthetic(store, getattr(ledger, "snapshot_id", None), getattr(ledger, "source", None))
 
 
 def merge_contacts(ledger_contacts: pd.DataFrame, returns: pd.DataFrame | None) -> pd.DataFrame:

@@ -129,6 +129,35 @@ def write_snapshot(
     return final, True
 
 
+# Words that mark a synthetic ledger's source, for manifests written before the importer's ``synthetic`` flag.
+SYNTHETIC_SOURCE_WORDS = ("synth", "模擬", "demo")
+
+
+def manifest_is_synthetic(manifest: dict[str, Any], source: str | None = None) -> bool:
+    """Whether a snapshot is the synthetic ward, so every output of it must say 模擬データ.
+
+    The importer's ``synthetic`` flag (set from the generator's marker file) decides; older manifests fall back to
+    the words of their source path. The one rule for lists, meeting packs and pages.
+    """
+    for holder in (manifest, manifest.get("report")):
+        if isinstance(holder, dict) and "synthetic" in holder:
+            return bool(holder["synthetic"])
+    text = str(manifest.get("source") or source or "").lower()
+    return any(word in text for word in SYNTHETIC_SOURCE_WORDS)
+
+
+def snapshot_is_synthetic(store: str | os.PathLike[str] | None, snapshot_id: str | None,
+                          source: str | None = None) -> bool:
+    """:func:`manifest_is_synthetic` for a stored snapshot (an unreadable manifest falls back to ``source``)."""
+    manifest: dict[str, Any] = {}
+    if store is not None and snapshot_id:
+        try:
+            manifest = read_manifest(store, snapshot_id)
+        except (OSError, ValueError, UserError):
+            manifest = {}
+    return manifest_is_synthetic(manifest, source)
+
+
 def read_manifest(store: str | os.PathLike[str], snapshot_id: str) -> dict[str, Any]:
     path = snapshot_path(store, snapshot_id) / MANIFEST
     try:

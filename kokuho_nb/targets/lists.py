@@ -57,19 +57,10 @@ def cache_dir(store: str | Path | None, month: str) -> Path:
 
 
 def is_synthetic(store: str | Path | None, snapshot_id: str | None, source: str | None = None) -> bool:
-    """Whether a snapshot came from the synthetic ward: its manifest says so (the importer sets ``synthetic``
-    when the ledger carries the generator's 模擬データ marker); for older manifests, its source path."""
-    if snapshot_id:
-        from kokuho_nb.store.snapshots import read_manifest
+    """Whether a snapshot came from the synthetic ward (the shared rule in :mod:`kokuho_nb.store.snapshots`)."""
+    from kokuho_nb.store.snapshots import snapshot_is_synthetic
 
-        try:
-            manifest = read_manifest(resolve_store(store), snapshot_id)
-        except (OSError, ValueError, UserError):
-            manifest = {}
-        if "synthetic" in manifest:
-            return bool(manifest["synthetic"])
-    text = (source or "").lower()
-    return any(word in text for word in ("synth", "模擬", "demo"))
+    return snapshot_is_synthetic(resolve_store(store), snapshot_id, source)
 
 
 # --- triage for a month -------------------------------------------------------------------------------------

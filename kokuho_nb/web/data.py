@@ -76,15 +76,10 @@ def read_manifest(store: Path, snapshot_id: str | None = None) -> dict[str, Any]
 
 
 def is_synthetic(manifest: dict[str, Any], ledger: Any = None) -> bool:
-    """True when the snapshot is the synthetic ward (pages then carry 模擬データ).
+    """True when the snapshot is the synthetic ward (pages then carry 模擬データ); the shared rule."""
+    from kokuho_nb.store.snapshots import manifest_is_synthetic
 
-    The manifest's ``synthetic`` flag (set by the importer from the generator's marker file); for older
-    manifests, the source path's words — the same rule as the target lists and the meeting pack.
-    """
-    if "synthetic" in manifest:
-        return bool(manifest["synthetic"])
-    text = str(manifest.get("source") or getattr(ledger, "source", "") or "").lower()
-    return any(word in text for word in ("synth", "模擬", "demo"))
+    return manifest_is_synthetic(manifest, getattr(ledger, "source", None))
 
 
 def load(store: str | os.PathLike[str] | None = None) -> PageData:
