@@ -1,4 +1,5 @@
-"""``kokuho-nb month run YYYY-MM [--store DIR] [--out DIR] [--officer CODE] [--reissue]``: the month's lists."""
+"""``kokuho-nb month run YYYY-MM ...``: the month's lists; ``kokuho-nb month all YYYY-MM ...``: lists, meeting
+pack and exercise sheets in one run (:mod:`kokuho_nb.monthly`)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("--timeout", type=float, help="ノートブック1回の制限時間（秒）")
     run.add_argument("--json", action="store_true", help="結果を JSON で出力")
     run.set_defaults(func=run_command)
+    whole = sub.add_parser("all", help="その月の一括実行：ターゲットリスト・月例会議資料（HTML・PDF・Excel）・OJT演習用紙")
+    whole.add_argument("month", help="対象月（YYYY-MM）")
+    whole.add_argument("--store", help="ケースストアのフォルダ")
+    whole.add_argument("--out", help="出力先（既定 outputs/）。<out>/YYYY-MM/ に作成")
+    whole.add_argument("--reissue", action="store_true", help="発行済みの月を再計算して新しい版を発行")
+    whole.add_argument("--no-pack", action="store_true", help="月例会議資料を作らない")
+    whole.add_argument("--no-sheets", action="store_true", help="OJT演習用紙を作らない")
+    whole.add_argument("--processes", type=int, help="同時に実行するノートブック数（既定: コア数）")
+    whole.add_argument("--timeout", type=float, help="ノートブック1回の制限時間（秒）")
+    whole.add_argument("--json", action="store_true", help="結果を JSON で出力")
+    whole.set_defaults(func=all_command)
     parser.set_defaults(func=lambda args: (parser.print_help(), 2)[1])
 
 
@@ -38,3 +50,15 @@ def run_command(args: argparse.Namespace) -> int:
     if not result["ok"]:
         return 1
     return 0
+
+
+def all_command(args: argparse.Namespace) -> int:
+    from kokuho_nb.monthly import run_whole_month, summary_lines
+
+    result = run_whole_month(args.store, args.month, args.out, reissue=args.reissue, processes=args.processes,
+                             timeout=args.timeout, pack=not args.no_pack, sheets=not args.no_sheets)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=1))
+    else:
+        print("\n".join(summary_lines(result)))
+    return 0 if result["ok"] else 1

@@ -5,9 +5,11 @@ training completion. Section builders never read the store themselves."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import importlib
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,13 +36,22 @@ class MeetingInputs:
     cases: pd.DataFrame
     prev_cases: pd.DataFrame
     contacts: pd.DataFrame
-    issued: pd.DataFrame
+    issued_loader: Callable[[], pd.DataFrame]
     prev_decisions: pd.DataFrame
     revisit: set[str]
     training: tuple[float | None, str]
     synthetic: bool
     store: Path | None = None
     notes: list[str] = field(default_factory=list)
+    _issued: pd.DataFrame | None = field(default=None, repr=False)
+
+    @property
+    def issued(self) -> pd.DataFrame:
+        """The month's issued list items, read on first use: a pack built while the month is being issued
+        (``kokuho-nb month all`` runs both at once) waits for the issue there, after its other sections."""
+        if self._issued is None:
+            self._issued = self.issued_loader()
+        return self._issued
 
 
 def _optional(module: str, name: str) -> Any:
@@ -83,6 +94,20 @@ def _ledger_for(store: Path, end: dt.date) -> Any:
     return load_snapshot(store, as_of=end)
 
 
+def _issued_items(store: Path, month: str) -> pd.DataFrame:
+    """The month's issued items (officer code and list kind), read under the month's issue lock, so that a
+    pack built while the lists are being issued waits for them instead of reading the previous revision."""
+    issued_fn = _optional("kokuho_nb.targets.db", "issued_items")
+    if issued_fn is None:
+        issued = pd.DataFrame(columns=["household_id", "owner_code", "kind"])
+    else:
+        from kokuho_nb.targets.lists import issue_lock
+
+        with issue_lock(store, month):
+            issued = issued_fn(store, month)
+    return issued.rename(columns={"owner_code": "officer_code", "kind": "list_kind"})
+
+
 def gather(month: str, store: str | Path | None, *, synthetic: bool | None = None) -> MeetingInputs:
     from kokuho_nb.cases import cached_case_view
     from kokuho_nb.meeting.decisions import decisions_for_month, revisit_households
@@ -105,11 +130,7 @@ def gather(month: str, store: str | Path | None, *, synthetic: bool | None = Non
     contacts = merge_contacts(ledger.contacts, returns)
     contacts = contacts[contacts["date"] <= pd.Timestamp(as_of)]
 
-    issued_fn = _optional("kokuho_nb.targets.db", "issued_items")
-    issued = issued_fn(store_path, month) if issued_fn else None
-    if issued is None:
-        issued = pd.DataFrame(columns=["household_id", "owner_code", "kind"])
-    issued = issued.rename(columns={"owner_code": "officer_code", "kind": "list_kind"})
+    issued_loader = functools.partial(_issued_items, store_path, month)
     ys, ye = activity_year(as_of)
 
     rate_fn = _optional("kokuho_nb.training.records", "completion_rate")
@@ -121,7 +142,7 @@ def gather(month: str, store: str | Path | None, *, synthetic: bool | None = Non
         training = (None, "training_nobody") if math.isnan(rate) else (100.0 * rate, "training_note")
     return MeetingInputs(
         month=month, as_of=as_of, prev_as_of=prev_as_of, month_start=month_start(month), year_start=ys, year_end=ye,
-        ledger=ledger, cases=cases, prev_cases=prev_cases, contacts=contacts, issued=issued,
+        ledger=ledger, cases=cases, prev_cases=prev_cases, contacts=contacts, issued_loader=issued_loader,
         prev_decisions=decisions_for_month(store_path, add_months(month, -1)),
         revisit=revisit_households(store_path, month),
         training=training,

@@ -132,6 +132,10 @@ def build_sections(inp: MeetingInputs) -> tuple[list[Section], list[dict[str, An
     events, levels = activity_events(inp)
     sec2 = s2.build_activity(events, levels, as_of=inp.as_of, year_start=inp.year_start, year_end=inp.year_end)
 
+    low = list(param_value("case_view.low_income_classes", inp.as_of))
+    sec6 = s6.build_analysis(inp.cases, inp.prev_cases, low_income=low)
+
+    # From here on the month's issued lists are needed (read on first use, waiting for an issue in progress).
     share = s2.elapsed_share(inp.as_of, inp.year_start, inp.year_end)
     visit_target = float(param_value("plan_targets.activity.field_visit_share", max(inp.as_of, dt.date(2026, 6, 1))))
     caseload = inp.cases[(inp.cases["total_arrears"] > 0)][["household_id", "officer_code"]]
@@ -155,9 +159,6 @@ def build_sections(inp: MeetingInputs) -> tuple[list[Section], list[dict[str, An
     proposals = s5.derive_proposals(sec2.data, sec3.data, sec4.data, sec1.data, next_month=nxt,
                                     year_start=inp.year_start, year_end=inp.year_end)
     sec5 = s5.build_next_month(nxt, proposals)
-
-    low = list(param_value("case_view.low_income_classes", inp.as_of))
-    sec6 = s6.build_analysis(inp.cases, inp.prev_cases, low_income=low)
 
     rows = decision_rows(sec4, proposals, inp.cases)
     return [sec1, sec2, sec3, sec4, sec5, sec6], rows

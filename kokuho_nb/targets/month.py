@@ -244,10 +244,17 @@ def run_month(
     processes: int | None = None,
     timeout: float | None = None,
     synthetic: bool | None = None,
+    other_jobs: Sequence[Any] = (),
+    list_runs: int | None = None,
 ) -> dict[str, Any]:
     """``kokuho-nb month run``: issue the month once, then render it through papermill; see module docstring.
 
-    Returns ``{"ok", "month", "revision", "issue" (message), "out_dir", "runs": [...], "failures": [...]}``.
+    ``other_jobs`` (:class:`kokuho_nb.runner.Job`) share the pool and start first, while the month is issued
+    (``kokuho-nb month all``: the meeting pack and the exercise sheets); ``list_runs``: how many notebook runs
+    the lists are split into (default: one per worker).
+
+    Returns ``{"ok", "month", "revision", "issue" (message), "out_dir", "runs": [...], "failures": [...]}``;
+    ``runs`` holds the other jobs' runs first, then the lists'.
     """
     from kokuho_nb.runner import Job, run_many
 
@@ -276,9 +283,9 @@ def run_month(
         annual = value("target_lists.centre_annual", as_of)
         sizes = {c: previous.get(c, capacity) for c in codes}
         centre_rows = previous.get("_centre", math.ceil(sum(float(v) for v in annual.values()) / 12))
-        batches = plan_jobs(codes, processes=workers, per_job=per_job, centre=officer is None, sizes=sizes,
+        batches = plan_jobs(codes, processes=list_runs or workers, per_job=per_job, centre=officer is None, sizes=sizes,
                             centre_rows=centre_rows)
-        jobs = [
+        jobs = list(other_jobs) + [
             Job(
                 name=NOTEBOOK,
                 parameters={"month": month, "officer": ",".join(batch["officers"]) or "none",

@@ -1,0 +1,121 @@
+"""The whole month in one command (``kokuho-nb month all YYYY-MM``): every officer's list, the centre's and
+the specialists' lists, the meeting pack (HTML, A4 PDF, workbook) and the month's OJT exercise sheets.
+
+Everything runs as papermill notebook runs on one process pool sized to the cores
+(:func:`kokuho_nb.targets.month.run_month` with ``other_jobs``):
+
+- the meeting pack and the exercise sheets start first, while this process issues the month's lists (triage
+  is computed once, here); the pack builds the sections that don't depend on the lists and then waits on the
+  month's issue lock before reading them (:mod:`kokuho_nb.meeting.inputs`), so it always reports the lists
+  issued by this run;
+- the lists are rendered in ``cores - 1`` runs (one core keeps building the pack);
+- failures are collected per run and reported together; the exit status is 1 when any run failed.
+
+Outputs go to ``<out>/YYYY-MM/`` (lists, summary, pack) and ``<out>/YYYY-MM/training/`` (sheets).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from kokuho_nb.labels import t
+from kokuho_nb.params import value
+from kokuho_nb.store.paths import resolve_store
+from kokuho_nb.targets import months
+
+SHEETS_PARAMETER = "training.monthly_sheets"
+PACK_NOTEBOOK = "meeting_pack"
+SHEET_NOTEBOOK = "exercise_sheet"
+
+
+def sheet_seed(month: str) -> int:
+    """The sheets' question numbers for ``month`` (``2026-11`` → 202611): the same month gives the same sheets."""
+    return int(months.parse_month(month).replace("-", ""))
+
+
+def monthly_sheets(month: str) -> list[dict[str, Any]]:
+    """The sheets to print for ``month`` (``parameters/training/monthly_sheets.yaml``, value in force then)."""
+    from kokuho_nb.flowcharts.model import load
+    from kokuho_nb.training.exercises import level_spec
+
+    entries = list(value(SHEETS_PARAMETER, months.month_start(months.parse_month(month))) or [])
+    out = []
+    for entry in entries:
+        flowchart = load(str(entry["flowchart"]))  # a clear Japanese error now, not in a notebook later
+        spec = level_spec(str(entry["level"]))
+        out.append({"flowchart": flowchart.id, "level": str(entry["level"]), "code": spec["code"],
+                    "count": int(entry.get("count") or 10)})
+    return out
+
+
+def plan_other_jobs(store: Path, month: str, out: Path, *, pack: bool = True, sheets: bool = True) -> list[Any]:
+    """The meeting pack's run and one run per exercise sheet, in the order they should start."""
+    from kokuho_nb.runner import Job
+
+    jobs = []
+    if pack:
+        jobs.append(Job(name=PACK_NOTEBOOK, parameters={"month": month, "store": str(store), "out_dir": str(out)},
+                        out_dir=out, output_name=f"meeting_{month}_notebook"))
+    if sheets:
+        seed = sheet_seed(month)
+        folder = out / "training"
+        for entry in monthly_sheets(month):
+            jobs.append(Job(
+                name=SHEET_NOTEBOOK,
+                parameters={"flowchart": entry["flowchart"], "level": entry["level"], "count": entry["count"],
+                            "seed": seed, "out_dir": str(folder)},
+                out_dir=folder, output_name=f"exercise_sheet_{entry['flowchart']}_{entry['code']}_s{seed}"))
+    return jobs
+
+
+def run_whole_month(
+    store: str | Path | None,
+    month: str,
+    out_root: str | Path | None = None,
+    *,
+    reissue: bool = False,
+    processes: int | None = None,
+    timeout: float | None = None,
+    pack: bool = True,
+    sheets: bool = True,
+    synthetic: bool | None = None,
+) -> dict[str, Any]:
+    """``kokuho-nb month all``: lists, pack and sheets on one pool; see the module docstring.
+
+    Returns the month run's dict (:func:`kokuho_nb.targets.month.run_month`) with ``pack`` (output paths),
+    ``sheets`` (output paths) and ``seconds["total"]``.
+    """
+    from kokuho_nb.meeting import output_names
+    from kokuho_nb.targets.month import month_dir, run_month
+
+    began = time.perf_counter()
+    month = months.parse_month(month)
+    store_path = resolve_store(store)
+    out = month_dir(out_root, month)
+    out.mkdir(parents=True, exist_ok=True)
+    others = plan_other_jobs(store_path, month, out, pack=pack, sheets=sheets)
+    workers = processes or os.cpu_count() or 1
+    list_runs = max(1, workers - 1) if pack else workers
+    result = run_month(store_path, month, out_root, reissue=reissue, processes=workers, timeout=timeout,
+                       synthetic=synthetic, other_jobs=others, list_runs=list_runs)
+    result["pack"] = {k: str(out / v) for k, v in output_names(month).items()} if pack else {}
+    result["sheets"] = sorted(str(p) for p in (out / "training").glob("*.pdf")) if sheets else []
+    result["seconds"]["total"] = round(time.perf_counter() - began, 2)
+    result["finished_at"] = dt.datetime.now().isoformat(timespec="seconds")
+    return result
+
+
+def summary_lines(result: dict[str, Any]) -> list[str]:
+    """The Japanese lines ``kokuho-nb month all`` prints."""
+    lines = [result["issue"], result["run_message"], t("targets.month.outputs", path=result["out_dir"])]
+    for kind, path in result.get("pack", {}).items():
+        if Path(path).exists():
+            lines.append(t("targets.month.all_pack", kind=kind.upper(), path=path))
+    for path in result.get("sheets", []):
+        lines.append(t("targets.month.all_sheet", path=path))
+    lines.append(t("targets.month.all_done", seconds=result["seconds"]["total"]))
+    return lines
