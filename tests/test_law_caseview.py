@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from kokuho_nb.law import deadlines
+from kokuho_nb.errors import UserError
+from kokuho_nb.labels import t
+from kokuho_nb.law import deadlines, rate_gap_notice
 from kokuho_nb.law.caseview import household_suspensions, instalment_payments, law_columns, law_instalments
-from kokuho_nb.law.entaikin import compute
+from kokuho_nb.law.entaikin import compute, rate_for, rate_gap
 from kokuho_nb.law.limitation import expires_within, limitation_date
 from kokuho_nb.law.sample import random_ledger
+from kokuho_nb.params import REPO_ROOT
 
 AS_OF = dt.date(2026, 11, 26)
 
@@ -101,12 +106,111 @@ def test_fy2025_only_ledger_has_no_entaikin() -> None:
     assert got["n_expired"].sum() + got["n_expiring"].sum() > 0
 
 
-def test_missing_rate_year_fails_naming_the_year() -> None:
-    from kokuho_nb.errors import UserError
+GAP_AS_OF = dt.date(2027, 2, 15)  # parameters/law/entaikin.yaml has no 2027 rate (null) yet
+THROUGH = dt.date(2026, 12, 31)
 
-    ledger = random_ledger(30, seed=4, as_of=dt.date(2027, 2, 1))
+
+def parameters_with_rate(dest: Path, year: int = 2027, lower: str = "0.028", higher: str = "0.091") -> Path:
+    """A copy of ``parameters/`` where the ward has added ``year``'s 延滞金 rates (the next year stays null)."""
+    shutil.copytree(REPO_ROOT / "parameters", dest)
+    path = dest / "law" / "entaikin.yaml"
+    text = path.read_text(encoding="utf-8")
+    null = f"    {year}-01-01: {{value: null}}\n"
+    assert text.count(null) == 2, "rate_lower and rate_higher both end with a null year"
+    for rate in (lower, higher):
+        text = text.replace(null, f"    {year}-01-01: {{value: {rate}}}\n    {year + 1}-01-01: {{value: null}}\n", 1)
+    path.write_text(text, encoding="utf-8")
+    return dest
+
+
+def _would_refuse(ledger, as_of: dt.date) -> set[tuple[str, int, int]]:
+    """Instalments whose explicit calculation up to ``as_of`` refuses (a day in a year without a rate)."""
+    susp = household_suspensions(ledger, as_of)
+    pays = instalment_payments(ledger, as_of)
+    pay_by = {k: [(_d(r.paid_date), int(r.amount)) for r in g.itertuples()]
+              for k, g in pays.groupby(["household_id", "fiscal_year", "instalment"])}
+    susp_by = {h: [(_d(a), _d(b)) for a, b in zip(g.start, g.end, strict=True)]
+               for h, g in susp.groupby("household_id")}
+    refused = set()
+    for ch in ledger.charges.itertuples(index=False):
+        if ch.due_date > pd.Timestamp(as_of):
+            continue
+        key = (ch.household_id, int(ch.fiscal_year), int(ch.instalment))
+        try:
+            compute(int(ch.amount - ch.written_off), _d(ch.due_date), as_of, payments=pay_by.get(key, []),
+                    fiscal_year=int(ch.fiscal_year), suspensions=susp_by.get(ch.household_id, []))
+        except UserError as exc:
+            assert "2027年" in exc.message
+            refused.add(key)
+    return refused
+
+
+def test_missing_rate_year_degrades_to_the_last_day_with_a_rate() -> None:
+    """From 2027-01-01 until the ward adds the 2027 rate, the view accrues 延滞金 up to 2026-12-31 and says so."""
+    ledger = random_ledger(40, seed=4, as_of=GAP_AS_OF)
+    assert (ledger.payments["paid_date"] > pd.Timestamp(THROUGH)).any(), "payments after the last rated day"
+    inst = law_instalments(ledger, GAP_AS_OF).set_index(["household_id", "fiscal_year", "instalment"])
+    # the instalments flagged are exactly those an explicit calculation refuses, naming 2027
+    refused = _would_refuse(ledger, GAP_AS_OF)
+    assert refused and set(inst.index[inst["entaikin_partial"]]) == refused
+    assert (inst.loc[inst["entaikin_partial"], "entaikin_through"] == pd.Timestamp(THROUGH)).all()
+    assert (inst.loc[~inst["entaikin_partial"], "entaikin_through"] == pd.Timestamp(GAP_AS_OF)).all()
+    # every amount is the one accrued as of 2026-12-31 with the payments made by then
+    ref = _scalar(ledger, THROUGH).set_index(["household_id", "fiscal_year", "instalment"])["ent"]
+    expected = ref.reindex(inst.index, fill_value=0)
+    assert (inst["entaikin"] == expected).all()
+    assert inst.loc[inst["entaikin_partial"], "entaikin"].sum() > 0
+
+    got = law_columns(ledger, GAP_AS_OF)
+    per_household = expected.groupby(level="household_id").sum()
+    assert (got["entaikin"] == per_household.reindex(got.index, fill_value=0)).all()
+    flagged = {h for h, _, _ in refused}
+    assert set(got.index[got["entaikin_partial"]]) == flagged
+    assert got["entaikin_partial"].dtype == bool and got["entaikin_through"].dtype == "datetime64[ns]"
+    assert (got.loc[list(flagged), "entaikin_through"] == pd.Timestamp(THROUGH)).all()
+    assert (got.loc[~got["entaikin_partial"], "entaikin_through"] == pd.Timestamp(GAP_AS_OF)).all()
+    assert got.attrs["entaikin_through"] == "2026-12-31"
+    assert got.attrs["entaikin_notice"] == rate_gap_notice(GAP_AS_OF)
+    assert "2027年" in got.attrs["entaikin_notice"] and "2026年12月31日" in got.attrs["entaikin_notice"]
+
+
+def test_with_the_2027_rate_added_the_view_is_complete(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ledger = random_ledger(40, seed=4, as_of=GAP_AS_OF)
+    partial = law_columns(ledger, GAP_AS_OF)
+    monkeypatch.setenv("KOKUHO_PARAMETERS", str(parameters_with_rate(tmp_path / "parameters")))
+    assert rate_gap_notice(GAP_AS_OF) is None
+    got = law_columns(ledger, GAP_AS_OF)
+    assert not got["entaikin_partial"].any()
+    assert (got["entaikin_through"] == pd.Timestamp(GAP_AS_OF)).all()
+    assert got.attrs == {"entaikin_through": GAP_AS_OF.isoformat(), "entaikin_notice": None}
+    ref = _scalar(ledger, GAP_AS_OF)  # the explicit calculation now succeeds for every instalment
+    for hid, g in ref.groupby("household_id"):
+        assert got.loc[hid, "entaikin"] == g["ent"].sum(), hid
+    assert (got["entaikin"] >= partial["entaikin"]).all()
+    assert (got["entaikin"] > partial["entaikin"]).sum() > 0
+    # the next year is the gap now
+    assert "2028年" in (rate_gap_notice(dt.date(2028, 1, 1)) or "")
+
+
+def test_explicit_calculation_still_refuses_naming_the_year() -> None:
+    with pytest.raises(UserError, match="2027年の延滞金の割合"):
+        compute(100_000, dt.date(2026, 11, 30), dt.date(2027, 1, 15))
     with pytest.raises(UserError, match="2027年"):
-        law_columns(ledger, dt.date(2027, 2, 1))
+        rate_for(2027, "lower")
+    # paid in full before the gap: no 2027 day is charged, so nothing to refuse
+    assert compute(100_000, dt.date(2026, 10, 31), dt.date(2027, 1, 15),
+                   payments=[(dt.date(2026, 12, 20), 100_000)]).total == compute(
+        100_000, dt.date(2026, 10, 31), dt.date(2026, 12, 20)).total
+
+
+def test_rate_gap_notice_by_date() -> None:
+    assert rate_gap_notice(dt.date(2026, 12, 31)) is None
+    assert rate_gap_notice(dt.date(2026, 4, 1)) is None
+    jan = rate_gap_notice(dt.date(2027, 1, 1))
+    assert jan == t("law.rate_gap.notice", year=2027, through="2026年12月31日")
+    assert rate_gap_notice(pd.Timestamp("2027-06-30")) == jan
+    gap = rate_gap(dt.date(2027, 3, 1))
+    assert gap is not None and (gap.year, gap.through) == (2027, THROUGH)
 
 
 def test_per_instalment_state_matches_scalar_rules() -> None:

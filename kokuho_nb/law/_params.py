@@ -29,3 +29,4 @@ def clear_cache() -> None:
     calendar._closed_days_of_year.cache_clear()
     calendar._rules.cache_clear()
     entaikin._rate_cached.cache_clear()
+    entaikin._has_rates_cached.cache_clear()

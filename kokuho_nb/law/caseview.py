@@ -16,6 +16,12 @@ expired, first seizure date) for case pages and lists.
   whose 10 days have passed, and no 執行停止 in force; ``first_seizure_date``: the earliest such date among
   unpaid instalments with a 督促状 (may be in the future).
 - ``under_suspension`` (bool): a 執行停止 in force on ``as_of``.
+- ``entaikin_partial`` (bool) and ``entaikin_through`` (date): when the 延滞金 rate of a calendar year up to
+  ``as_of`` is not in ``parameters/law/entaikin.yaml`` yet (:func:`kokuho_nb.law.entaikin.rate_gap`), the view
+  does not stop: 延滞金 is accrued up to December 31 of the year before, ``entaikin_partial`` marks the
+  households with an instalment that accrues days beyond it, and ``entaikin_through`` is that day for them
+  (``as_of`` otherwise). ``attrs["entaikin_notice"]`` holds the Japanese notice (None without a gap), as does
+  :func:`kokuho_nb.law.rate_gap_notice`. Explicit calculations (``compute``) still refuse in that case.
 
 Ledger interpretation (documented assumptions):
 - unpaid as of ``as_of`` = amount − written_off − payments dated up to ``as_of``; without a payments table,
@@ -38,13 +44,13 @@ import pandas as pd
 from kokuho_nb.law import limitation as lim
 from kokuho_nb.law._params import lp as parameter
 from kokuho_nb.law.calendar import _map_unique, add_months_minpo_vec, next_business_day, shift_due_dates_vec
-from kokuho_nb.law.entaikin import first_fiscal_year, rate_for, rules
+from kokuho_nb.law.entaikin import RateGap, first_fiscal_year, rate_for, rate_gap, rules
 from kokuho_nb.store.cache import household_codes, index_of, int_index_of
 
 KEY = ["household_id", "fiscal_year", "instalment"]
 DAY = np.timedelta64(1, "D")
 OUT_COLUMNS = ["entaikin", "nearest_limitation", "n_expiring", "n_expired", "seizure_possible",
-               "first_seizure_date", "under_suspension"]
+               "first_seizure_date", "under_suspension", "entaikin_through", "entaikin_partial"]
 
 
 def _days(s: pd.Series) -> np.ndarray:
@@ -104,20 +110,26 @@ def _merge_intervals(df: pd.DataFrame) -> pd.DataFrame:
                                end=("end", "max")).reset_index(drop=True)
 
 
-def _entaikin(ch: pd.DataFrame, pays: pd.DataFrame, susp: pd.DataFrame, as_of: dt.date) -> pd.Series:
-    """延滞金 per instalment as of ``as_of``; ``ch`` has a RangeIndex equal to its ``iid`` column."""
+def _entaikin(ch: pd.DataFrame, pays: pd.DataFrame, susp: pd.DataFrame, as_of: dt.date,
+              gap: RateGap | None = None) -> tuple[pd.Series, pd.Series]:
+    """延滞金 per instalment as of ``as_of``, and whether it stops short at ``gap.through`` (the rate of
+    ``gap.year`` is missing and the instalment accrues days in that year or later, outside 執行停止: exactly the
+    instalments for which :func:`kokuho_nb.law.entaikin.compute` up to ``as_of`` would refuse). Those days are
+    left out, so the amount is the one accrued up to ``gap.through``. ``ch`` has a RangeIndex equal to its
+    ``iid`` column."""
     n = len(ch)
     out = np.zeros(n, dtype=np.int64)
+    partial = np.zeros(n, dtype=bool)
     t_days = int(np.datetime64(as_of, "D").astype(np.int64))
     r = rules("premium", as_of)
     first = first_fiscal_year("premium", as_of)
     if first is None:
-        return pd.Series(out, index=ch.index)
+        return pd.Series(out, index=ch.index), pd.Series(partial, index=ch.index)
     amount_eff = (ch["amount"] - ch["written_off"]).to_numpy().astype(np.int64)
     due_s = _days(ch["due_s"])
     cand = (ch["fiscal_year"].to_numpy() >= first) & (due_s < t_days) & (amount_eff >= r.min_base)
     if not cand.any():
-        return pd.Series(out, index=ch.index)
+        return pd.Series(out, index=ch.index), pd.Series(partial, index=ch.index)
     S_all = due_s + 1
     lower_all = np.zeros(n, dtype=np.int64)
     lower_all[cand] = _days(add_months_minpo_vec(ch["due_s"].to_numpy()[cand] + np.timedelta64(1, "D"),
@@ -163,7 +175,7 @@ def _entaikin(ch: pd.DataFrame, pays: pd.DataFrame, susp: pd.DataFrame, as_of: d
     keep = (start <= end) & (base > 0)
     iid, start, end, base = iid[keep], start[keep], end[keep], base[keep]
     if not len(iid):
-        return pd.Series(out, index=ch.index)
+        return pd.Series(out, index=ch.index), pd.Series(partial, index=ch.index)
     lower_end = lower_all[iid]
 
     # Pieces: segment x rate kind x calendar year.
@@ -197,6 +209,10 @@ def _entaikin(ch: pd.DataFrame, pays: pd.DataFrame, susp: pd.DataFrame, as_of: d
             pdays = pdays - np.bincount(m["pid"].to_numpy(), weights=ov.to_numpy(), minlength=len(pdays)).astype(
                 np.int64)
     live = pdays > 0
+    if gap is not None:  # days from the first year without a rate: flagged, not charged
+        beyond = live & (pc["year"] >= gap.year)
+        partial[np.unique(pc["iid"][beyond])] = True
+        live &= ~beyond
 
     # Exact arithmetic with integers: rate = num / den for every (year, kind) used.
     rk = pc["year"] * 2 + pc["kind"]
@@ -213,7 +229,7 @@ def _entaikin(ch: pd.DataFrame, pays: pd.DataFrame, susp: pd.DataFrame, as_of: d
     denom = den * r.days_per_year * r.result_unit
     total = (per // denom) * r.result_unit
     out = np.where(total >= r.min_result, total, 0).astype(np.int64)
-    return pd.Series(out, index=ch.index)
+    return pd.Series(out, index=ch.index), pd.Series(partial, index=ch.index)
 
 
 def _codes(index: pd.Index, values: pd.Series) -> np.ndarray:
@@ -299,7 +315,12 @@ def _instalments(ledger: Any, as_of: dt.date, hh_ids: pd.Index,
     active = np.zeros(nh, dtype=bool)
     active[susp.loc[susp["active"].astype(bool), "hc"].to_numpy()] = True
 
-    ch["entaikin"] = _entaikin(ch, pays, susp, as_of).to_numpy()
+    gap = rate_gap(as_of)
+    ent, part = _entaikin(ch, pays, susp, as_of, gap)
+    ch["entaikin"] = ent.to_numpy()
+    ch["entaikin_partial"] = part.to_numpy()
+    ch["entaikin_through"] = np.where(part.to_numpy(), np.datetime64(gap.through if gap else as_of, "ns"),
+                                      np.datetime64(as_of, "ns"))
 
     # 時効 of unpaid overdue instalments
     ch["limitation_date"] = pd.Series(pd.NaT, index=ch.index, dtype="datetime64[ns]")
@@ -351,8 +372,19 @@ def law_instalments(ledger: Any, as_of: dt.date) -> pd.DataFrame:
     ch, _active = _instalments(ledger, as_of, *_household_index(ledger))
     out = ch.rename(columns={"due_s": "due_shifted"})
     cols = KEY + ["due_date", "due_shifted", "amount", "paid_asof", "unpaid", "entaikin", "demand_sent_date",
-                  "limitation_date", "expiring", "expired", "first_seizure_date"]
-    return out[cols].reset_index(drop=True)
+                  "limitation_date", "expiring", "expired", "first_seizure_date", "entaikin_through",
+                  "entaikin_partial"]
+    res = out[cols].reset_index(drop=True)
+    _set_attrs(res, as_of)
+    return res
+
+
+def _set_attrs(frame: pd.DataFrame, as_of: dt.date) -> None:
+    """``attrs["entaikin_through"]`` (ISO date: attrs must stay JSON-safe for ``to_parquet``) and
+    ``attrs["entaikin_notice"]`` (Japanese text or None)."""
+    gap = rate_gap(as_of)
+    frame.attrs["entaikin_through"] = (gap.through if gap is not None else as_of).isoformat()
+    frame.attrs["entaikin_notice"] = gap.notice() if gap is not None else None
 
 
 def law_columns(ledger: Any, as_of: dt.date) -> pd.DataFrame:
@@ -371,6 +403,9 @@ def law_columns(ledger: Any, as_of: dt.date) -> pd.DataFrame:
         res["seizure_possible"] = np.zeros(nh, dtype=bool)
         res["first_seizure_date"] = pd.Series(pd.NaT, index=hh_ids, dtype="datetime64[ns]")
         res["under_suspension"] = np.zeros(nh, dtype=bool)
+        res["entaikin_through"] = np.full(nh, np.datetime64(as_of, "ns"))
+        res["entaikin_partial"] = np.zeros(nh, dtype=bool)
+        _set_attrs(res, as_of)
         return res
     ch, active = _instalments(ledger, as_of, hh_ids, charge_codes)
     hc = ch["hc"].to_numpy()
@@ -386,6 +421,12 @@ def law_columns(ledger: Any, as_of: dt.date) -> pd.DataFrame:
     can = np.bincount(hc[has_fs & (fs <= t64)], minlength=nh) > 0
     res["seizure_possible"] = can & ~active
     res["under_suspension"] = active
+    part = np.bincount(hc[ch["entaikin_partial"].to_numpy()], minlength=nh) > 0
+    gap = rate_gap(as_of)
+    res["entaikin_through"] = np.where(part, np.datetime64(gap.through if gap else as_of, "ns"),
+                                       np.datetime64(as_of, "ns")).astype("datetime64[ns]")
+    res["entaikin_partial"] = part
+    _set_attrs(res, as_of)
     return res
 
 

@@ -162,6 +162,56 @@ def rate_for(year: int, rate_kind: str) -> Fraction:
     return _rate_cached(year, rate_kind, str(parameters_dir()))
 
 
+@lru_cache(maxsize=512)
+def _has_rates_cached(year: int, params_key: str) -> bool:
+    del params_key
+    when = dt.date(year, 1, 1)
+    for name in ("law.entaikin.rate_lower", "law.entaikin.rate_higher"):
+        param = parameter(name)
+        if when < param.first_date:
+            return False
+        try:
+            param.at(when)
+        except UserError:  # a null value: the year's rate is not published / not entered yet
+            return False
+    return True
+
+
+def has_rates(year: int) -> bool:
+    """True when both 延滞金 rates (lower and higher) of calendar ``year`` are in the parameters."""
+    return _has_rates_cached(year, str(parameters_dir()))
+
+
+@dataclass(frozen=True)
+class RateGap:
+    """The first calendar year (up to an as-of date) whose 延滞金 rate is missing, and the last day before it."""
+
+    year: int
+    through: dt.date  # December 31 of the year before: the last day 延滞金 can be accrued to
+
+    def notice(self) -> str:
+        """One Japanese sentence for staff (``law.rate_gap.notice``)."""
+        return t("law.rate_gap.notice", year=self.year, through=f"{self.through.year}年{self.through.month}月"
+                 f"{self.through.day}日")
+
+
+def rate_gap(as_of: dt.date, kind: str = "premium") -> RateGap | None:
+    """The rate gap that stops accrued 延滞金 short of ``as_of`` (None when every year that can carry 延滞金,
+    from the first fiscal year charged up to ``as_of``'s year, has both rates).
+
+    Only the case view (:func:`kokuho_nb.law.caseview.law_columns`) degrades to the gap; explicit calculations
+    (:func:`compute`, ``kokuho-nb entaikin``) still refuse with :func:`rate_for`'s message naming the year.
+    """
+    as_of = _as_date(as_of)
+    first = first_fiscal_year(kind, as_of)
+    if first is None:
+        return None
+    for year in range(first, as_of.year + 1):
+        if not has_rates(year):
+            return RateGap(year, dt.date(year - 1, 12, 31))
+    return None
+
+
 @dataclass(frozen=True)
 class Rules:
     """The parameter values that apply to one computation."""

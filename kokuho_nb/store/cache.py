@@ -5,7 +5,9 @@ File name: ``<snapshot_id>_<as_of>_<params_digest>.parquet`` (with the law colum
 right until a rule changes; ``params_digest`` hashes the parameter files the view depends on
 (``case_stages.yaml``, ``case_view.yaml``, ``law/*.yaml``), the Japanese labels it writes
 (``i18n/cases.yaml``) and :data:`CODE_VERSION`, so a rule edit (or a code change that bumps the constant)
-computes afresh under a new name.
+computes afresh under a new name. :func:`sync_parameters` also drops the process's parameter caches when the
+digest changes, so the fresh computation reads the edited files (e.g. the year's 延滞金 rate added while a page
+kernel runs: the partial view computed before is never served again, nor recomputed from stale values).
 
 Writes go to a temporary file in the same folder, then ``os.replace``: readers see a whole file or none, and
 two processes racing to write the same view both succeed (the last rename wins; the contents are identical).
@@ -36,12 +38,13 @@ from kokuho_nb.params import REPO_ROOT, parameters_dir
 log = logging.getLogger(__name__)
 
 #: Bump when the case-view code changes its output for the same ledger and parameters.
-CODE_VERSION = "2026-11-26.1"
+CODE_VERSION = "2026-11-27.1"  # .1: entaikin_through / entaikin_partial (延滞金 up to the last year with a rate)
 CACHE_DIR = Path("cache") / "case_view"
 MEMORY_SLOTS = 4
 
 _memory: OrderedDict[tuple[str, ...], pd.DataFrame] = OrderedDict()
 _lock = threading.Lock()
+_seen_digest: str | None = None
 
 
 def dependency_files(folder: Path | None = None) -> list[Path]:
@@ -65,6 +68,24 @@ def params_digest(folder: Path | None = None) -> str:
         h.update(b"\0" + name.encode() + b"\0")
         h.update(path.read_bytes())
     return h.hexdigest()[:16]
+
+
+def sync_parameters() -> str:
+    """:func:`params_digest`, after dropping this process's parameter caches if the digest changed since the
+    last call (a rate added to ``law/entaikin.yaml`` while a page kernel runs must not be computed with the old
+    values and then saved under the new digest)."""
+    global _seen_digest
+    digest = params_digest()
+    with _lock:
+        changed = _seen_digest is not None and digest != _seen_digest
+        _seen_digest = digest
+    if changed:
+        from kokuho_nb import params
+        from kokuho_nb.law import _params as law_params
+
+        params.clear_cache()
+        law_params.clear_cache()
+    return digest
 
 
 def cache_path(store: str | os.PathLike[str], snapshot_id: str, as_of: dt.date, *, with_law: bool = True,
@@ -118,7 +139,7 @@ def cached_view(store: str | os.PathLike[str], snapshot_id: str, as_of: dt.date,
 
     A ``with_law=False`` request is served from a cached full view when there is one (its ``base_columns``).
     """
-    digest = params_digest()
+    digest = sync_parameters()
     store = Path(store)
     key = (str(store), snapshot_id, as_of.isoformat(), digest)
     for law in ((True, False) if not with_law else (True,)):
