@@ -18,6 +18,9 @@ situation from here, so the arithmetic is in one place:
 - stage by the ordered rules in ``parameters/case_stages.yaml``; amount band, low income and 重点対象 by
   ``parameters/case_view.yaml``; the owning officer from 担当者.csv 担当地区.
 - The law module's columns (延滞金, 時効, seizure) are merged from :func:`kokuho_nb.law.caseview.law_columns`.
+  When a calendar year's 延滞金 rate is not in the parameters yet, 延滞金 is accrued up to the day before that
+  year (``entaikin_partial`` / ``entaikin_through`` on the row) and ``attrs["entaikin_notice"]`` holds the
+  Japanese notice (also :func:`kokuho_nb.law.rate_gap_notice`); ``attrs`` is set on cached views too.
 
 All of it is vectorised (numpy/pandas on integer codes): about a second per million charge rows.
 """
@@ -50,7 +53,8 @@ BASE_COLUMNS = [
 #: Extra columns this module adds (used by the stage rules and shown in reports).
 EXTRA_COLUMNS = ["current_delinquent", "n_delinquent", "total_unpaid", "overpaid", "written_off"]
 #: Columns merged from :func:`kokuho_nb.law.caseview.law_columns`.
-LAW_COLUMNS = ["entaikin", "nearest_limitation", "n_expiring", "seizure_possible", "first_seizure_date"]
+LAW_COLUMNS = ["entaikin", "nearest_limitation", "n_expiring", "seizure_possible", "first_seizure_date",
+               "entaikin_through", "entaikin_partial"]
 #: Columns a stage rule may test.
 RULE_COLUMNS = [
     "carried_unpaid", "current_delinquent", "current_overdue", "current_not_due", "total_unpaid",
@@ -272,7 +276,23 @@ def case_view(ledger: Any, as_of: Any, *, with_law: bool = True) -> pd.DataFrame
     view = view[columns]
     if with_law:
         view = _merge_law(view, ledger, day)
+    _set_law_attrs(view, day, with_law)
     return view
+
+
+def _set_law_attrs(view: pd.DataFrame, day: dt.date, with_law: bool) -> None:
+    """``attrs["entaikin_notice"]`` (text or None) and ``attrs["entaikin_through"]`` (ISO date) of a view with
+    the law columns; neither without them. Values stay JSON-safe: ``to_parquet`` writes ``attrs``."""
+    view.attrs.pop("entaikin_notice", None)
+    view.attrs.pop("entaikin_through", None)
+    if not with_law:
+        return
+    from kokuho_nb.law import rate_gap_notice
+    from kokuho_nb.law.entaikin import rate_gap
+
+    gap = rate_gap(day)
+    view.attrs["entaikin_notice"] = rate_gap_notice(day)
+    view.attrs["entaikin_through"] = (gap.through if gap is not None else day).isoformat()  # JSON-safe (parquet)
 
 
 def _bool(frame: pd.DataFrame, column: str) -> pd.Series:
@@ -430,5 +450,7 @@ def _cached(store: Any, sid: str, day: dt.date, with_law: bool, ledger: Any) -> 
         led = ledger if ledger is not None else load_snapshot(store, snapshot_id=sid)
         return case_view(led, day, with_law=law)
 
-    return cached_view(store, sid, day, with_law=with_law, compute=compute,
+    view = cached_view(store, sid, day, with_law=with_law, compute=compute,
                        base_columns=BASE_COLUMNS + EXTRA_COLUMNS)
+    _set_law_attrs(view, day, with_law)
+    return view

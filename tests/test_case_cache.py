@@ -179,3 +179,47 @@ def test_int_index_of_matches_pandas_and_refuses_duplicate_keys() -> None:
     assert (cache.int_index_of(keys, values) == pd.Index(keys).get_indexer(values)).all()
     assert cache.int_index_of(np.array([1, 1]), np.array([1])) is None
     assert cache.int_index_of(np.array([], dtype=np.int64), np.array([3])).tolist() == [-1]
+
+
+GAP_AS_OF = date(2027, 2, 15)  # parameters/law/entaikin.yaml has no 2027 rate yet
+
+
+def test_past_the_last_rate_the_view_is_partial_then_complete_once_the_rate_is_added(
+        store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kokuho_nb.law import rate_gap_notice
+    from tests.test_law_caseview import add_rate
+
+    params = tmp_path / "parameters"
+    shutil.copytree(REPO_ROOT / "parameters", params)
+    monkeypatch.setenv("KOKUHO_PARAMETERS", str(params))
+    ledger = load_snapshot(store)
+    partial = load_case_view(store, GAP_AS_OF).set_index("household_id")  # works instead of failing
+    flagged = partial["entaikin_partial"]
+    assert flagged.dtype == bool and flagged.any() and not flagged.all()
+    assert (partial.loc[flagged, "entaikin_through"] == pd.Timestamp(2026, 12, 31)).all()
+    assert (partial.loc[~flagged, "entaikin_through"] == pd.Timestamp(GAP_AS_OF)).all()
+    assert partial.attrs["entaikin_notice"] == rate_gap_notice(GAP_AS_OF) and "2027年" in partial.attrs[
+        "entaikin_notice"]
+    at_year_end = case_view(ledger, date(2026, 12, 31)).set_index("household_id")
+    assert at_year_end.attrs["entaikin_notice"] is None and not at_year_end["entaikin_partial"].any()
+    assert (partial.loc[flagged, "entaikin"] == at_year_end.loc[flagged[flagged].index, "entaikin"]).all()
+    assert partial.loc[flagged, "entaikin"].sum() > 0
+    cache.clear_memory()  # from the file: the notice comes back with it
+    again = load_case_view(store, GAP_AS_OF)
+    assert again.attrs["entaikin_notice"] == partial.attrs["entaikin_notice"]
+    assert "entaikin_notice" not in load_case_view(store, GAP_AS_OF, with_law=False).attrs
+    assert len(_files(store)) == 1
+
+    add_rate(params)  # the ward adds the 2027 rate while this process runs (no cache clearing by hand)
+    complete = load_case_view(store, GAP_AS_OF).set_index("household_id")
+    assert len(_files(store)) == 2, "a new entry under the new digest"
+    assert not complete["entaikin_partial"].any() and complete.attrs["entaikin_notice"] is None
+    assert (complete["entaikin_through"] == pd.Timestamp(GAP_AS_OF)).all()
+    assert (complete.loc[flagged, "entaikin"] >= partial.loc[flagged, "entaikin"]).all()
+    assert (complete.loc[flagged, "entaikin"] > partial.loc[flagged, "entaikin"]).any()
+    from kokuho_nb.law._params import clear_cache
+    from kokuho_nb.params import clear_cache as clear_params
+
+    clear_params()
+    clear_cache()
+    pd.testing.assert_frame_equal(complete.reset_index(), case_view(ledger, GAP_AS_OF))

@@ -113,6 +113,12 @@ THROUGH = dt.date(2026, 12, 31)
 def parameters_with_rate(dest: Path, year: int = 2027, lower: str = "0.028", higher: str = "0.091") -> Path:
     """A copy of ``parameters/`` where the ward has added ``year``'s 延滞金 rates (the next year stays null)."""
     shutil.copytree(REPO_ROOT / "parameters", dest)
+    return add_rate(dest, year, lower, higher)
+
+
+def add_rate(folder: Path, year: int = 2027, lower: str = "0.028", higher: str = "0.091") -> Path:
+    """Edit ``folder/law/entaikin.yaml`` as the ward does: ``year``'s rates in place of null, null a year later."""
+    dest = folder
     path = dest / "law" / "entaikin.yaml"
     text = path.read_text(encoding="utf-8")
     null = f"    {year}-01-01: {{value: null}}\n"
