@@ -246,3 +246,222 @@ def test_synthetic_flag_follows_the_manifest():
     assert not webdata.is_synthetic({"synthetic": False, "source": "/tmp/synth"})
     assert webdata.is_synthetic({"source": "/tmp/synthetic-ward/ledger"})
     assert not webdata.is_synthetic({"source": "/srv/kokuho/2026-11"})
+
+
+# --- the dashboard's meeting pack, cached per store (kokuho_nb.web.pack_cache) ------------------------------
+
+PACK_MONTH = "2026-11"
+
+
+@pytest.fixture(scope="module")
+def pack_source(small_store, tmp_path_factory):
+    """A copy of the small ward with the month's lists issued and written (the shared store stays read-only)."""
+    import shutil
+
+    from kokuho_nb.targets.lists import issue_month
+    from kokuho_nb.targets.month import render_lists
+
+    work = tmp_path_factory.mktemp("pack_cache")
+    store = work / "store"
+    shutil.copytree(small_store, store)
+    issue_month(store, PACK_MONTH, synthetic=True)
+    render_lists(store, PACK_MONTH, work / "out")
+    return store
+
+
+@pytest.fixture
+def pack_store(pack_source, tmp_path):
+    import shutil
+
+    store = tmp_path / "store"
+    shutil.copytree(pack_source, store)
+    shutil.copytree(pack_source.parent / "out", tmp_path / "out")
+    return store
+
+
+class CountingBuild:
+    """Stands in for ``meeting.build_pack`` (the real one is exercised once below): counts the builds."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self, month, store, *, synthetic=None):
+        from kokuho_nb.meeting.common import Section, Table
+        from kokuho_nb.meeting.pack import MeetingPack
+
+        self.calls += 1
+        sec = Section(1, "s1", "重点目標", f"build {self.calls}", tables=[Table("t", "t", pd.DataFrame({"a": [1]}))])
+        return MeetingPack(month=month, as_of=dt.date(2026, 11, 26), sections=[sec], attendees=[],
+                           synthetic=bool(synthetic), decision_rows=[], staff_codes=[])
+
+
+def _accept_one_return(store: Path, out: Path) -> None:
+    """A month-end return for the first case of the first officer list, ingested as staff would."""
+    from openpyxl import load_workbook
+
+    from kokuho_nb.targets.db import issued_items
+    from kokuho_nb.targets.returns import ingest_returns
+    from kokuho_nb.targets.workbook import FIRST_ROW, column_letters
+
+    items = issued_items(store, PACK_MONTH)
+    code = items.loc[items["kind"] == "officer", "list_code"].iloc[0]
+    letters = column_letters()
+    path = out / f"target_list_{PACK_MONTH}_{code}.xlsx"
+    wb = load_workbook(path)
+    ws = wb["ターゲットリスト"]
+    for key, value in {"contact_date": dt.date(2026, 11, 20), "method": "電話", "result": "接触",
+                       "memo": "本人と話した"}.items():
+        ws[f"{letters[key]}{FIRST_ROW}"] = value
+    filled = out / "returned.xlsx"
+    wb.save(filled)
+    report = ingest_returns(store, [filled])
+    assert report.ok and report.files[0].rows_accepted == 1, report
+
+
+def test_pack_cache_second_load_is_a_hit_and_any_input_change_a_miss(pack_store, tmp_path, monkeypatch):
+    import shutil
+
+    from kokuho_nb.params import parameters_dir
+    from kokuho_nb.targets.lists import issue_month
+    from kokuho_nb.web import pack_cache
+
+    build = CountingBuild()
+
+    def get():
+        return pack_cache.get_pack(PACK_MONTH, pack_store, synthetic=True, build=build)
+
+    first = get()
+    assert not first.hit and build.calls == 1
+    assert pack_cache.cache_path(PACK_MONTH, first.key, pack_store).is_file()
+    second = get()
+    assert second.hit and build.calls == 1 and second.key == first.key
+    assert second.pack.sections[0].conclusion == "build 1"
+
+    # a new revision of the month's target lists
+    issue_month(pack_store, PACK_MONTH, reissue=True, synthetic=True)
+    third = get()
+    assert not third.hit and build.calls == 2 and third.key != first.key
+    assert get().hit and build.calls == 2
+
+    # an accepted month-end return (the workbooks of revision 1 are refused: render revision 2's first)
+    from kokuho_nb.targets.month import render_lists
+
+    out = tmp_path / "out2"
+    render_lists(pack_store, PACK_MONTH, out)
+    _accept_one_return(pack_store, out)
+    assert not get().hit and build.calls == 3
+    assert get().hit and build.calls == 3
+
+    # the parameters folder: the same content elsewhere is the same key; an edited file is a miss
+    params = tmp_path / "parameters"
+    shutil.copytree(parameters_dir(), params)
+    monkeypatch.setenv("KOKUHO_PARAMETERS", str(params))
+    assert get().hit and build.calls == 3
+    meeting_yaml = params / "meeting.yaml"
+    meeting_yaml.write_text(meeting_yaml.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    assert not get().hit and build.calls == 4
+    monkeypatch.delenv("KOKUHO_PARAMETERS")
+    assert get().hit and build.calls == 4  # back to the original parameters: that pack is still kept
+
+    # another month and the synthetic flag are other packs
+    assert not pack_cache.get_pack("2026-10", pack_store, synthetic=True, build=build).hit
+    assert not pack_cache.get_pack(PACK_MONTH, pack_store, synthetic=False, build=build).hit
+    assert build.calls == 6
+
+
+def test_pack_cache_misses_on_a_new_snapshot_a_decision_and_the_code(pack_store, small_ledger_dir, monkeypatch):
+    from kokuho_nb.ledger.importer import import_ledger
+    from kokuho_nb.store.db import connect
+    from kokuho_nb.web import pack_cache
+
+    build = CountingBuild()
+    parts = pack_cache.key_parts(PACK_MONTH, pack_store, synthetic=True)
+    key = pack_cache.cache_key(PACK_MONTH, pack_store, synthetic=True)
+    assert pack_cache.cache_key(PACK_MONTH, pack_store, synthetic=True) == key  # stable
+    assert set(parts) >= {"month", "snapshots", "database", "parameters", "code", "targets"}
+
+    pack_cache.get_pack(PACK_MONTH, pack_store, synthetic=True, build=build)
+    # a decision recorded for the meeting (any row of the case-work database)
+    conn = connect(pack_store)
+    try:
+        from kokuho_nb.meeting.decisions import migrate
+
+        migrate(conn)
+        with conn:
+            conn.execute(
+                "INSERT INTO meeting_decisions(month, item_kind, item_ref, household_id, decision_type, decided_at,"
+                " source_file, row, file_hash, ingested_at) VALUES ('2026-10', 'proposal', 'P01', NULL, '提案どおり実施',"
+                " '2026-10-30', 'x.xlsx', 5, 'h', '2026-10-30T10:00:00')")
+    finally:
+        conn.close()
+    assert pack_cache.cache_key(PACK_MONTH, pack_store, synthetic=True) != key
+    key = pack_cache.cache_key(PACK_MONTH, pack_store, synthetic=True)
+
+    # a new snapshot (same ledger imported again as of a later day)
+    assert import_ledger(small_ledger_dir, pack_store, as_of=dt.date(2026, 11, 27)).ok
+    assert pack_cache.cache_key(PACK_MONTH, pack_store, synthetic=True) != key
+    key = pack_cache.cache_key(PACK_MONTH, pack_store, synthetic=True)
+
+    # the code version (the package's files, hashed once per process)
+    monkeypatch.setattr(pack_cache, "code_digest", lambda: "another version")
+    assert pack_cache.cache_key(PACK_MONTH, pack_store, synthetic=True) != key
+
+
+def test_pack_cache_not_saved_when_the_store_changes_during_the_build(pack_store, tmp_path):
+    from kokuho_nb.store.db import connect
+    from kokuho_nb.web import pack_cache
+
+    inner = CountingBuild()
+
+    def build_while_a_decision_arrives(month, store, *, synthetic=None):
+        pack = inner(month, store, synthetic=synthetic)
+        from kokuho_nb.meeting.decisions import migrate
+
+        conn = connect(store)
+        try:
+            migrate(conn)
+            with conn:
+                conn.execute(
+                    "INSERT INTO meeting_decisions(month, item_kind, item_ref, household_id, decision_type,"
+                    " decided_at, source_file, row, file_hash, ingested_at) VALUES ('2026-10', 'proposal', ?, NULL,"
+                    " '提案どおり実施', '2026-10-30', 'x.xlsx', 5, 'h', '2026-10-30T10:00:00')",
+                    (f"P{inner.calls:02d}",))
+        finally:
+            conn.close()
+        return pack
+
+    first = pack_cache.get_pack(PACK_MONTH, pack_store, synthetic=True, build=build_while_a_decision_arrives)
+    assert not first.hit
+    assert not pack_cache.cache_path(PACK_MONTH, first.key, pack_store).exists()
+    build = CountingBuild()
+    assert not pack_cache.get_pack(PACK_MONTH, pack_store, synthetic=True, build=build).hit
+    assert pack_cache.get_pack(PACK_MONTH, pack_store, synthetic=True, build=build).hit
+
+
+def test_pack_cache_rebuilds_an_unreadable_file_and_keeps_few(pack_store):
+    from kokuho_nb.web import pack_cache
+
+    build = CountingBuild()
+    first = pack_cache.get_pack(PACK_MONTH, pack_store, synthetic=True, build=build)
+    path = pack_cache.cache_path(PACK_MONTH, first.key, pack_store)
+    path.write_bytes(b"not a pickle")
+    again = pack_cache.get_pack(PACK_MONTH, pack_store, synthetic=True, build=build)
+    assert not again.hit and build.calls == 2
+    assert pack_cache.get_pack(PACK_MONTH, pack_store, synthetic=True, build=build).hit
+    # a file holding something else than a pack is not used either
+    import pickle
+
+    path.write_bytes(pickle.dumps({"not": "a pack"}))
+    assert not pack_cache.get_pack(PACK_MONTH, pack_store, synthetic=True, build=build).hit
+
+
+def test_dashboard_pack_comes_from_the_cache_the_second_time(pack_store):
+    """The real meeting pack: built once, then read back identical (the dashboard's HTML of it too)."""
+    from kokuho_nb.web import pack_cache
+
+    first = pack_cache.get_pack(PACK_MONTH, pack_store, synthetic=True)
+    second = pack_cache.get_pack(PACK_MONTH, pack_store, synthetic=True)
+    assert not first.hit and second.hit
+    assert len(second.pack.sections) == len(first.pack.sections) == 6
+    assert dashboard.pack_sections_html(second.pack) == dashboard.pack_sections_html(first.pack)
+    assert second.pack.decision_rows == first.pack.decision_rows

@@ -114,13 +114,17 @@ class Dashboard:
                             analysis=stage_band(view), pack_html=self._pack_html(month))
 
     def _pack_html(self, month: str) -> str:
-        """The meeting pack's sections for the snapshot's month (the pack needs a snapshot as of the month)."""
+        """The meeting pack's sections for the snapshot's month (the pack needs a snapshot as of the month), from
+        the store's pack cache (:mod:`kokuho_nb.web.pack_cache`; built there on a miss)."""
         if month != webdata.month_of(self.pd.as_of):
             return ""
         try:
-            from kokuho_nb.meeting import build_pack
+            from kokuho_nb.web.pack_cache import get_pack
 
-            return pack_sections_html(build_pack(month, self.pd.store, synthetic=self.pd.synthetic))
+            got = get_pack(month, self.pd.store, synthetic=self.pd.synthetic)
+            log.info("dashboard: meeting pack %s %s in %.1f s (key %s)", month,
+                     "from the cache" if got.hit else "built", got.seconds, got.key)
+            return pack_sections_html(got.pack)
         except Exception as exc:  # noqa: BLE001 - the page's own figures still show; the log says why
             log.warning("dashboard: meeting pack for %s not built: %s", month, exc, exc_info=exc)
             return ""
