@@ -7,8 +7,8 @@
    returns are simulated and ingested through the real returns path (:mod:`kokuho_nb.targets.demo`), then the
    meeting pack is built and the meeting's decisions are simulated and ingested (:mod:`kokuho_nb.meeting.demo`),
    so the next month's lists and pack carry them.
-3. The current month: lists through the papermill notebooks (``kokuho-nb month run``), the meeting pack through
-   its notebook, and a set of OJT exercise sheets.
+3. The current month as staff run it, ``kokuho-nb month all`` (:mod:`kokuho_nb.monthly`): the lists, the
+   meeting pack and the month's OJT exercise sheets through their papermill notebooks, on one process pool.
 
 Everything simulated is marked 模擬データ. Steps already done (a snapshot for a date, a month's issued lists,
 ingested files) are not repeated: running the demo again is quick and changes nothing.
@@ -66,12 +66,11 @@ def ensure_snapshots(store: Path, dates: list[dt.date], *, seed: int, households
 def run(store: str | Path | None = None, out: str | Path | None = None, as_of: dt.date | None = None, *,
         seed: int = 1, households: int | None = None, say: Callable[[str], None] = print) -> dict[str, Any]:
     from kokuho_nb.meeting.demo import meeting_month
+    from kokuho_nb.monthly import run_whole_month
     from kokuho_nb.params import value
     from kokuho_nb.targets import months
     from kokuho_nb.targets.demo import simulate_month
     from kokuho_nb.targets.lists import _load_ledger
-    from kokuho_nb.targets.month import run_month
-    from kokuho_nb.training.sheet import write_sheets
 
     as_of = as_of or dt.date.today()
     store_path = resolve_store(store)
@@ -94,10 +93,11 @@ def run(store: str | Path | None = None, out: str | Path | None = None, as_of: d
         say(f"  {months.month_label(month)}: リスト {lists['lists']} 件（{lists['listed']} 世帯）、"
             f"模擬の処理結果 {lists['accepted']} 行を取込、会議資料と決定事項を作成")
 
-    now = run_month(store_path, current, out_root, synthetic=True)
-    meeting = meeting_month(store_path, current, out_root, decide=False, notebook=True)
-    sheets = write_sheets("basic_flow", "初級", 10, seed=seed, out_dir=out_root / "training")
-    results["current"] = {"lists": now, "meeting": meeting, "training": {k: str(v) for k, v in sheets.items()}}
+    # this month as staff would run it: `kokuho-nb month all` (lists, meeting pack and exercise sheets at once)
+    now = run_whole_month(store_path, current, out_root, synthetic=True)
+    meeting = now["pack"]
+    sheets = now["sheets"]
+    results["current"] = {"lists": now, "meeting": meeting, "training": sheets}
     results["ok"] = bool(now.get("ok"))
     results["seconds"] = round(time.perf_counter() - began, 1)
     say("")
@@ -106,7 +106,7 @@ def run(store: str | Path | None = None, out: str | Path | None = None, as_of: d
     for key in ("html", "pdf", "xlsx"):
         if key in meeting:
             say(f"  月例会議資料（{key.upper()}）: {meeting[key]}")
-    for path in sheets.values():
+    for path in sheets:
         say(f"  OJT演習: {path}")
     if now.get("failures"):
         say(f"失敗したノートブック: {len(now['failures'])} 件（{now.get('run_message', '')}）")
