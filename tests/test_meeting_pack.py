@@ -161,6 +161,17 @@ def test_html_and_workbook(built: dict) -> None:
     assert len(refs) == n_cases + n_props
     assert ws.data_validations.dataValidation  # drop-downs
     assert len(wb.sheetnames) > 3  # the pack's tables
+    # every difficult case is in the workbook (the printed pack shows only those for deliberation)
+    sec4 = pack.section("difficult")
+    full = wb[next(n for n in wb.sheetnames if n.startswith("4_") and t("meeting.s4.table_all") in n)]
+    ids = [full.cell(row=r, column=2).value for r in range(4, 4 + sec4.data["total"])]
+    assert len(set(ids)) == sec4.data["total"] and None not in ids
+    assert {r["household_id"] for r in sec4.data["shown"]} <= set(ids)
+    assert full.cell(row=4 + sec4.data["total"], column=2).value is None  # nothing beyond the cases
+    assert full.auto_filter.ref and full.auto_filter.ref.startswith("A3:")
+    amounts = [full.cell(row=r, column=4).value for r in range(4, 4 + sec4.data["total"])]
+    assert sum(amounts) == sec4.data["amount"]
+    assert t("meeting.s4.table_all") not in html  # Excel only
 
 
 def test_demo_meeting_decides_every_row(built: dict, tmp_path: Path) -> None:

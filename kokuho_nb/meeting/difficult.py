@@ -109,6 +109,8 @@ def build_difficult(
                       months=int(threshold("no_progress_months", as_of)),
                       large=f"{int(threshold('large_case_yen', as_of)):,}円",
                       days=int(threshold("limitation_warning_days", as_of))))]
+    tables.append(Table("all_cases", t("meeting.s4.table_all"), _all_cases_table(selected),
+                        t("meeting.s4.note_all", total=f"{total:,}"), printed=False))
     if followup is not None:
         tables.append(Table("followup", t("meeting.s4.table_followup"), followup, t("meeting.s4.note_followup")))
     return Section(
@@ -116,6 +118,35 @@ def build_difficult(
         data={"counts": counts, "total": total, "amount": amount,
               "shown": shown[["household_id", "categories", "total_arrears"]].to_dict("records") if len(shown) else []},
     )
+
+
+def _all_cases_table(selected: pd.DataFrame) -> pd.DataFrame:
+    """Every difficult case (not only those shown for deliberation), for the workbook: specialists filter it
+    by category, officer or amount; sorted by category order, then arrears (largest first)."""
+    cols = [t("meeting.col.categories"), t("meeting.col.household_id"), t("meeting.col.officer"),
+            t("meeting.col.total_arrears"), t("meeting.col.carried_unpaid"), t("meeting.col.stage"),
+            t("meeting.col.income_class"), t("meeting.col.last_progress"), t("meeting.col.limitation"),
+            t("meeting.col.broken_kind")]
+    if not len(selected):
+        return pd.DataFrame(columns=cols)
+    order = [min(CATEGORIES.index(c) for c in cats) for cats in selected["categories"]]
+    df = selected.assign(_order=order).sort_values(["_order", "total_arrears", "household_id"],
+                                                   ascending=[True, False, True])
+    limitation = df["nearest_limitation"] if "nearest_limitation" in df else pd.Series(None, index=df.index)
+    return pd.DataFrame({
+        cols[0]: ["・".join(t(f"meeting.s4.cat.{c}") for c in cats) for cats in df["categories"]],
+        cols[1]: df["household_id"].astype(str).to_numpy(),
+        cols[2]: [f"{c or ''} {n or ''}".strip() for c, n in zip(df["officer_code"].where(df["officer_code"].notna(), None),
+                                                              df["officer_name"].where(df["officer_name"].notna(), None),
+                                                              strict=True)],
+        cols[3]: df["total_arrears"].astype("int64").to_numpy(),
+        cols[4]: df["carried_unpaid"].astype("int64").to_numpy(),
+        cols[5]: df["stage"].to_numpy(),
+        cols[6]: df["income_class"].to_numpy(),
+        cols[7]: [_date(v) for v in df["last_progress"]],
+        cols[8]: [_date(v) for v in limitation],
+        cols[9]: df["broken_kind"].where(df["broken_kind"].notna(), "").to_numpy(),
+    }, columns=cols)
 
 
 def build_followup(

@@ -149,6 +149,8 @@ def write_workbook(pack: MeetingPack, path: Path) -> Path:
             sh["A1"].font = Font(name=FONT, bold=True)
             _write_frame(sh, tab.frame, 3)
             sh.freeze_panes = "A4"
+            if len(tab.frame) and len(tab.frame.columns):  # filter buttons on the header row
+                sh.auto_filter.ref = f"A3:{get_column_letter(len(tab.frame.columns))}{len(tab.frame) + 3}"
             if tab.note:
                 sh.cell(row=len(tab.frame) + 5, column=1, value=tab.note).font = Font(name=FONT, size=8)
     path = Path(path)
