@@ -164,10 +164,16 @@ def summary_tables(store: str | Path | None, issue: IssueResult) -> dict[str, pd
 
 
 def summary_html(store: str | Path | None, issue: IssueResult) -> str:
+    from datetime import date
+
+    from kokuho_nb.law import rate_gap_notice
+
     tables = summary_tables(store, issue)
     label = months.month_label(issue.month)
     title = t("targets.summary.title", month_label=label)
     banner = f'<p class="synthetic">{html.escape(t("common.synthetic_banner"))}</p>' if issue.synthetic else ""
+    gap = rate_gap_notice(date.fromisoformat(str(issue.as_of)[:10]))  # 延滞金 short of as_of (missing rate)
+    notice = f'<p class="entaikin-notice">{html.escape(gap)}</p>' if gap else ""
 
     def render(df: pd.DataFrame) -> str:
         return df.to_html(index=False, border=0, classes="tbl", na_rep="", float_format=lambda x: f"{x:,.0f}")
@@ -177,10 +183,12 @@ def summary_html(store: str | Path | None, issue: IssueResult) -> str:
         f"<title>{html.escape(title)}</title><style>"
         "body{font-family:'IPAexGothic','Noto Sans CJK JP',sans-serif;margin:2em;}"
         ".synthetic{color:#c00;font-weight:bold;} table.tbl{border-collapse:collapse;margin-bottom:1.5em;}"
+        ".entaikin-notice{border-left:4px solid #e0b400;background:#fff4ce;padding:4px 8px;}"
         ".tbl th,.tbl td{border:1px solid #999;padding:2px 8px;} .tbl td{text-align:right;}"
         ".tbl th{background:#ddebf7;} .tbl td:first-child{text-align:left;}</style></head><body>"
         f"{banner}<h1>{html.escape(title)}</h1>"
         f"<p>第{issue.revision}版　基準日 {html.escape(issue.as_of)}　発行 {html.escape(issue.issued_at[:10])}</p>"
+        f"{notice}"
         f"<h2>{t('targets.summary.officers')}</h2>{render(tables['officers'])}"
         f"<h2>{t('targets.summary.centre')}・{t('targets.summary.specialists')}</h2>{render(tables['centre'])}"
         f"<h2>{t('targets.summary.reasons')}</h2>{render(tables['reasons'])}"

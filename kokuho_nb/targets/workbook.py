@@ -29,6 +29,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.writer.excel import ExcelWriter
 
 from kokuho_nb.labels import t, table
+from kokuho_nb.law import rate_gap_notice
 from kokuho_nb.params import load_yaml
 from kokuho_nb.targets import months
 
@@ -152,6 +153,15 @@ def build_workbook(meta: ListMeta, items: pd.DataFrame) -> Workbook:
     if synthetic:
         ws[f"{letters['contact_date']}1"] = synthetic
         ws[f"{letters['contact_date']}1"].font = Font(bold=True, color="C00000", size=12)
+    # 延滞金 accrued short of the lists' date (the year's rate is not in parameters/law/entaikin.yaml yet)
+    entaikin_notice = rate_gap_notice(months.month_start(meta.month))
+    if entaikin_notice:  # row 2 over the result columns, wrapped (printed on the first page)
+        cell = ws[f"{letters['contact_date']}2"]
+        cell.value = entaikin_notice
+        cell.font = Font(bold=True, color="9C5700")
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        ws.merge_cells(f"{letters['contact_date']}2:{letters[RESULT_COLUMNS[-1]]}2")
+        ws.row_dimensions[2].height = LINE_HEIGHT * 3 + 2
     thin = Side(style="thin", color="808080")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
     head_fill = PatternFill("solid", fgColor="DDEBF7")

@@ -8,6 +8,7 @@ Japanese message. Every page ends with ``<div class="kokuho-ready" data-page=NAM
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import html
 import logging
@@ -17,6 +18,7 @@ from typing import Any
 
 from kokuho_nb.errors import UserError
 from kokuho_nb.labels import t
+from kokuho_nb.law import rate_gap_notice
 
 log = logging.getLogger("kokuho_nb.web")
 
@@ -40,6 +42,7 @@ STYLE = """
 .kokuho-banner { background: #fff4ce; border: 1px solid #e0b400; padding: 4px 10px; margin: 6px 0;
   font-weight: bold; display: inline-block; }
 .kokuho-meta { color: #52606d; font-size: 12px; }
+.kokuho-entaikin-notice { background: #fff4ce; border-left: 4px solid #e0b400; padding: 4px 10px; margin: 6px 0; }
 .kokuho-error { background: #fdecea; border-left: 6px solid #c0392b; padding: 10px 14px; margin: 8px 0; }
 .kokuho-note { color: #52606d; margin: 6px 0; }
 .kokuho-table { border-collapse: collapse; font-size: 13px; margin: 4px 0; }
@@ -82,12 +85,16 @@ def error_html(message: str) -> str:
     return f'<div class="kokuho-error" role="alert">{esc(message)}</div>'
 
 
-def header_html(title: str, *, synthetic: bool, meta: str = "") -> str:
+def header_html(title: str, *, synthetic: bool, meta: str = "", as_of: dt.date | None = None) -> str:
+    """The page head; ``as_of`` (the data's date) adds the 延滞金 notice when that year's rate is missing."""
     parts = [STYLE, '<div class="kokuho-page">', f"<h1>{esc(title)}</h1>"]
     if synthetic:
         parts.append(f'<div class="kokuho-banner kokuho-synthetic">{esc(t("common.synthetic_banner"))}</div>')
     if meta:
         parts.append(f'<div class="kokuho-meta">{esc(meta)}</div>')
+    notice = rate_gap_notice(as_of) if as_of is not None else None
+    if notice:
+        parts.append(f'<div class="kokuho-entaikin-notice" role="note">{esc(notice)}</div>')
     parts.append("</div>")
     return "".join(parts)
 

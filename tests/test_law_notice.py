@@ -1,0 +1,68 @@
+"""The 延滞金 rate-gap notice where staff see figures: target-list summary, workbooks, page header."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from kokuho_nb.law import rate_gap_notice
+from kokuho_nb.targets.lists import IssueResult
+from kokuho_nb.targets.month import summary_html
+from kokuho_nb.targets.workbook import SHEET, ListMeta, build_workbook, column_letters, workbook_bytes
+from kokuho_nb.web.common import header_html
+from tests.test_law_caseview import parameters_with_rate
+
+NOTICE = rate_gap_notice(dt.date(2027, 1, 1))  # no 2027 rate in parameters/law/entaikin.yaml yet
+
+
+def _issue(month: str) -> IssueResult:
+    return IssueResult(month=month, revision=1, newly_issued=True, as_of=f"{month}-01", snapshot_id=None,
+                       synthetic=True, issued_at=f"{month}-01T09:00:00", lists=[])
+
+
+def _sheet(month: str):
+    meta = ListMeta(month, "K001", 1, "officer", "K001", "徴収 一郎", f"{month}-01T09:00:00", True)
+    wb = load_workbook(io.BytesIO(workbook_bytes(build_workbook(meta, pd.DataFrame()))))
+    return wb[SHEET]
+
+
+def test_the_notice_names_the_year_and_the_last_day() -> None:
+    assert NOTICE is not None and "2027年" in NOTICE and "2026年12月31日" in NOTICE
+    assert rate_gap_notice(dt.date(2026, 12, 1)) is None
+
+
+def test_summary_html_carries_the_notice_only_past_the_last_rate(tmp_store: Path) -> None:
+    assert NOTICE in summary_html(tmp_store, _issue("2027-01"))
+    december = summary_html(tmp_store, _issue("2026-12"))
+    assert "延滞金の割合" not in december and "entaikin-notice\">" not in december
+
+
+def test_workbook_header_area_carries_the_notice_only_past_the_last_rate() -> None:
+    cell = f"{column_letters()['contact_date']}2"
+    ws = _sheet("2027-01")
+    assert ws[cell].value == NOTICE
+    assert "模擬データ" in str(ws[f"{column_letters()['contact_date']}1"].value)  # the banner stays above it
+    assert cell in {str(r).split(":")[0] for r in ws.merged_cells.ranges}
+    december = _sheet("2026-12")
+    assert december[cell].value is None
+    assert not any("延滞金" in str(c.value) for row in december.iter_rows(max_row=3) for c in row if c.value)
+
+
+def test_page_header_carries_the_notice_for_the_data_date() -> None:
+    assert NOTICE in header_html("担当者ページ", synthetic=True, as_of=dt.date(2027, 1, 5))
+    assert "kokuho-entaikin-notice\"" not in header_html("担当者ページ", synthetic=True, as_of=dt.date(2026, 12, 1))
+    assert "kokuho-entaikin-notice\"" not in header_html("担当者ページ", synthetic=True)
+
+
+def test_no_notice_once_the_ward_adds_the_rate(tmp_path: Path, tmp_store: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KOKUHO_PARAMETERS", str(parameters_with_rate(tmp_path / "parameters")))
+    assert rate_gap_notice(dt.date(2027, 1, 1)) is None
+    assert "延滞金の割合" not in summary_html(tmp_store, _issue("2027-01"))
+    assert _sheet("2027-01")[f"{column_letters()['contact_date']}2"].value is None
+    assert "kokuho-entaikin-notice\"" not in header_html("x", synthetic=False, as_of=dt.date(2027, 1, 5))
