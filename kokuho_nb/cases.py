@@ -287,11 +287,10 @@ def _set_law_attrs(view: pd.DataFrame, day: dt.date, with_law: bool) -> None:
     view.attrs.pop("entaikin_through", None)
     if not with_law:
         return
-    from kokuho_nb.law import rate_gap_notice
     from kokuho_nb.law.entaikin import rate_gap
 
-    gap = rate_gap(day)
-    view.attrs["entaikin_notice"] = rate_gap_notice(day)
+    gap = rate_gap(day)  # the parameters the law columns were computed with (synced before them)
+    view.attrs["entaikin_notice"] = gap.notice() if gap is not None else None
     view.attrs["entaikin_through"] = (gap.through if gap is not None else day).isoformat()  # JSON-safe (parquet)
 
 

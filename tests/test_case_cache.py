@@ -181,16 +181,15 @@ def test_int_index_of_matches_pandas_and_refuses_duplicate_keys() -> None:
     assert cache.int_index_of(np.array([], dtype=np.int64), np.array([3])).tolist() == [-1]
 
 
-GAP_AS_OF = date(2027, 2, 15)  # parameters/law/entaikin.yaml has no 2027 rate yet
+GAP_AS_OF = date(2027, 2, 15)  # with rates up to 2026 only (tests.test_law_caseview.law_parameters)
 
 
 def test_past_the_last_rate_the_view_is_partial_then_complete_once_the_rate_is_added(
         store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from kokuho_nb.law import rate_gap_notice
-    from tests.test_law_caseview import add_rate
+    from tests.test_law_caseview import RATES_2027, law_parameters, set_rate
 
-    params = tmp_path / "parameters"
-    shutil.copytree(REPO_ROOT / "parameters", params)
+    params = law_parameters(tmp_path / "parameters")  # no 2027 rate
     monkeypatch.setenv("KOKUHO_PARAMETERS", str(params))
     ledger = load_snapshot(store)
     partial = load_case_view(store, GAP_AS_OF).set_index("household_id")  # works instead of failing
@@ -210,7 +209,7 @@ def test_past_the_last_rate_the_view_is_partial_then_complete_once_the_rate_is_a
     assert "entaikin_notice" not in load_case_view(store, GAP_AS_OF, with_law=False).attrs
     assert len(_files(store)) == 1
 
-    add_rate(params)  # the ward adds the 2027 rate while this process runs (no cache clearing by hand)
+    set_rate(params, 2027, RATES_2027)  # the ward adds the 2027 rate while this process runs (no clearing)
     complete = load_case_view(store, GAP_AS_OF).set_index("household_id")
     assert len(_files(store)) == 2, "a new entry under the new digest"
     assert not complete["entaikin_partial"].any() and complete.attrs["entaikin_notice"] is None

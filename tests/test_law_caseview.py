@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 from kokuho_nb.errors import UserError
 from kokuho_nb.labels import t
@@ -106,27 +107,39 @@ def test_fy2025_only_ledger_has_no_entaikin() -> None:
     assert got["n_expired"].sum() + got["n_expiring"].sum() > 0
 
 
-GAP_AS_OF = dt.date(2027, 2, 15)  # parameters/law/entaikin.yaml has no 2027 rate (null) yet
+GAP_AS_OF = dt.date(2027, 2, 15)
 THROUGH = dt.date(2026, 12, 31)
+RATES_2027 = ("0.028", "0.091")
 
 
-def parameters_with_rate(dest: Path, year: int = 2027, lower: str = "0.028", higher: str = "0.091") -> Path:
-    """A copy of ``parameters/`` where the ward has added ``year``'s 延滞金 rates (the next year stays null)."""
+def set_rate(folder: Path, year: int = 2027, rates: tuple[str, str] | None = None) -> Path:
+    """Edit ``folder/law/entaikin.yaml`` as the ward does each year: the 延滞金 rates (lower, higher) end with
+    ``year``'s (then ``year + 1`` is null), or with ``year`` null when ``rates`` is None (a gap from ``year``)."""
+    path = folder / "law" / "entaikin.yaml"
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for i, key in enumerate(("rate_lower", "rate_higher")):
+        values = {d: v for d, v in doc[key]["values"].items() if pd.Timestamp(d).year < year}
+        values[dt.date(year, 1, 1)] = {"value": None if rates is None else float(rates[i])}
+        if rates is not None:
+            values[dt.date(year + 1, 1, 1)] = {"value": None}
+        doc[key]["values"] = values
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return folder
+
+
+def law_parameters(dest: Path, year: int = 2027, rates: tuple[str, str] | None = None) -> Path:
+    """A copy of ``parameters/`` with :func:`set_rate` applied: the tests do not depend on which years the
+    repository's file has rates for (the ward adds one every year)."""
     shutil.copytree(REPO_ROOT / "parameters", dest)
-    return add_rate(dest, year, lower, higher)
+    return set_rate(dest, year, rates)
 
 
-def add_rate(folder: Path, year: int = 2027, lower: str = "0.028", higher: str = "0.091") -> Path:
-    """Edit ``folder/law/entaikin.yaml`` as the ward does: ``year``'s rates in place of null, null a year later."""
-    dest = folder
-    path = dest / "law" / "entaikin.yaml"
-    text = path.read_text(encoding="utf-8")
-    null = f"    {year}-01-01: {{value: null}}\n"
-    assert text.count(null) == 2, "rate_lower and rate_higher both end with a null year"
-    for rate in (lower, higher):
-        text = text.replace(null, f"    {year}-01-01: {{value: {rate}}}\n    {year + 1}-01-01: {{value: null}}\n", 1)
-    path.write_text(text, encoding="utf-8")
-    return dest
+@pytest.fixture
+def gap_parameters(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Parameters with rates up to 2026 and none for 2027 (the state from 2027-01-01 until the ward adds it)."""
+    folder = law_parameters(tmp_path / "gap_parameters")
+    monkeypatch.setenv("KOKUHO_PARAMETERS", str(folder))
+    return folder
 
 
 def _would_refuse(ledger, as_of: dt.date) -> set[tuple[str, int, int]]:
@@ -151,7 +164,7 @@ def _would_refuse(ledger, as_of: dt.date) -> set[tuple[str, int, int]]:
     return refused
 
 
-def test_missing_rate_year_degrades_to_the_last_day_with_a_rate() -> None:
+def test_missing_rate_year_degrades_to_the_last_day_with_a_rate(gap_parameters: Path) -> None:
     """From 2027-01-01 until the ward adds the 2027 rate, the view accrues 延滞金 up to 2026-12-31 and says so."""
     ledger = random_ledger(40, seed=4, as_of=GAP_AS_OF)
     assert (ledger.payments["paid_date"] > pd.Timestamp(THROUGH)).any(), "payments after the last rated day"
@@ -180,10 +193,11 @@ def test_missing_rate_year_degrades_to_the_last_day_with_a_rate() -> None:
     assert "2027年" in got.attrs["entaikin_notice"] and "2026年12月31日" in got.attrs["entaikin_notice"]
 
 
-def test_with_the_2027_rate_added_the_view_is_complete(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_with_the_2027_rate_added_the_view_is_complete(gap_parameters: Path) -> None:
     ledger = random_ledger(40, seed=4, as_of=GAP_AS_OF)
     partial = law_columns(ledger, GAP_AS_OF)
-    monkeypatch.setenv("KOKUHO_PARAMETERS", str(parameters_with_rate(tmp_path / "parameters")))
+    assert partial["entaikin_partial"].any()
+    set_rate(gap_parameters, 2027, RATES_2027)  # edited in place, as the ward does: no cache clearing by hand
     assert rate_gap_notice(GAP_AS_OF) is None
     got = law_columns(ledger, GAP_AS_OF)
     assert not got["entaikin_partial"].any()
@@ -198,7 +212,7 @@ def test_with_the_2027_rate_added_the_view_is_complete(tmp_path: Path, monkeypat
     assert "2028年" in (rate_gap_notice(dt.date(2028, 1, 1)) or "")
 
 
-def test_explicit_calculation_still_refuses_naming_the_year() -> None:
+def test_explicit_calculation_still_refuses_naming_the_year(gap_parameters: Path) -> None:
     with pytest.raises(UserError, match="2027年の延滞金の割合"):
         compute(100_000, dt.date(2026, 11, 30), dt.date(2027, 1, 15))
     with pytest.raises(UserError, match="2027年"):
@@ -209,7 +223,7 @@ def test_explicit_calculation_still_refuses_naming_the_year() -> None:
         100_000, dt.date(2026, 10, 31), dt.date(2026, 12, 20)).total
 
 
-def test_rate_gap_notice_by_date() -> None:
+def test_rate_gap_notice_by_date(gap_parameters: Path) -> None:
     assert rate_gap_notice(dt.date(2026, 12, 31)) is None
     assert rate_gap_notice(dt.date(2026, 4, 1)) is None
     jan = rate_gap_notice(dt.date(2027, 1, 1))

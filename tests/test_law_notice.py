@@ -15,9 +15,19 @@ from kokuho_nb.targets.lists import IssueResult
 from kokuho_nb.targets.month import summary_html
 from kokuho_nb.targets.workbook import SHEET, ListMeta, build_workbook, column_letters, workbook_bytes
 from kokuho_nb.web.common import header_html
-from tests.test_law_caseview import parameters_with_rate
+from tests.test_law_caseview import RATES_2027, law_parameters, set_rate
 
-NOTICE = rate_gap_notice(dt.date(2027, 1, 1))  # no 2027 rate in parameters/law/entaikin.yaml yet
+
+@pytest.fixture(autouse=True)
+def gap_parameters(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Rates up to 2026 and none for 2027, whatever the repository's file holds by now."""
+    folder = law_parameters(tmp_path / "parameters")
+    monkeypatch.setenv("KOKUHO_PARAMETERS", str(folder))
+    return folder
+
+
+def notice() -> str | None:
+    return rate_gap_notice(dt.date(2027, 1, 1))
 
 
 def _issue(month: str) -> IssueResult:
@@ -32,12 +42,13 @@ def _sheet(month: str):
 
 
 def test_the_notice_names_the_year_and_the_last_day() -> None:
-    assert NOTICE is not None and "2027年" in NOTICE and "2026年12月31日" in NOTICE
+    text = notice()
+    assert text is not None and "2027年" in text and "2026年12月31日" in text
     assert rate_gap_notice(dt.date(2026, 12, 1)) is None
 
 
 def test_summary_html_carries_the_notice_only_past_the_last_rate(tmp_store: Path) -> None:
-    assert NOTICE in summary_html(tmp_store, _issue("2027-01"))
+    assert notice() in summary_html(tmp_store, _issue("2027-01"))
     december = summary_html(tmp_store, _issue("2026-12"))
     assert "延滞金の割合" not in december and "entaikin-notice\">" not in december
 
@@ -45,7 +56,7 @@ def test_summary_html_carries_the_notice_only_past_the_last_rate(tmp_store: Path
 def test_workbook_header_area_carries_the_notice_only_past_the_last_rate() -> None:
     cell = f"{column_letters()['contact_date']}2"
     ws = _sheet("2027-01")
-    assert ws[cell].value == NOTICE
+    assert ws[cell].value == notice()
     assert "模擬データ" in str(ws[f"{column_letters()['contact_date']}1"].value)  # the banner stays above it
     assert cell in {str(r).split(":")[0] for r in ws.merged_cells.ranges}
     december = _sheet("2026-12")
@@ -54,15 +65,15 @@ def test_workbook_header_area_carries_the_notice_only_past_the_last_rate() -> No
 
 
 def test_page_header_carries_the_notice_for_the_data_date() -> None:
-    assert NOTICE in header_html("担当者ページ", synthetic=True, as_of=dt.date(2027, 1, 5))
+    assert notice() in header_html("担当者ページ", synthetic=True, as_of=dt.date(2027, 1, 5))
     assert "kokuho-entaikin-notice\"" not in header_html("担当者ページ", synthetic=True, as_of=dt.date(2026, 12, 1))
     assert "kokuho-entaikin-notice\"" not in header_html("担当者ページ", synthetic=True)
 
 
-def test_no_notice_once_the_ward_adds_the_rate(tmp_path: Path, tmp_store: Path,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("KOKUHO_PARAMETERS", str(parameters_with_rate(tmp_path / "parameters")))
-    assert rate_gap_notice(dt.date(2027, 1, 1)) is None
+def test_no_notice_once_the_ward_adds_the_rate(gap_parameters: Path, tmp_store: Path) -> None:
+    assert notice() is not None
+    set_rate(gap_parameters, 2027, RATES_2027)  # edited in place: seen without clearing caches by hand
+    assert notice() is None
     assert "延滞金の割合" not in summary_html(tmp_store, _issue("2027-01"))
     assert _sheet("2027-01")[f"{column_letters()['contact_date']}2"].value is None
     assert "kokuho-entaikin-notice\"" not in header_html("x", synthetic=False, as_of=dt.date(2027, 1, 5))
