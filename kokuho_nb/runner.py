@@ -5,7 +5,8 @@
   the outputs it wrote, and an HTML rendering without code is written when asked.
 - :func:`run_many` fans a list of :class:`Job` out over a process pool sized to the cores, with a time limit
   per run, and returns a :class:`RunSummary` holding every failure with its notebook and error. Deciding the
-  exit status is the caller's job (``0 if summary.ok else 1``).
+  exit status is the caller's job (``0 if summary.ok else 1``). :func:`start_many` starts the same runs and
+  returns at once (:class:`PendingRun`), so the caller can work while the kernels start.
 - :func:`kernel_start_cost` measures the bare cost of one papermill run of an empty notebook (kernel start and
   shutdown), the yardstick of the benchmarks.
 """
@@ -279,6 +280,77 @@ def _existing(job: Job) -> Path | None:
     return path if path.exists() else None
 
 
+class PendingRun:
+    """Notebook runs started on a process pool (:func:`start_many`); :meth:`wait` collects every result.
+
+    Starting forks the pool's workers at once, from the calling thread; the caller may then do other work
+    (``kokuho-nb month run`` issues the month) while the notebooks' kernels start.
+    """
+
+    def __init__(self, jobs: Sequence[Job], processes: int | None, timeout: float, kernel_name: str) -> None:
+        self.jobs, self.timeout, self.kernel_name = list(jobs), timeout, kernel_name
+        self.started = time.monotonic()
+        self.workers = max(1, min(processes or os.cpu_count() or 1, len(self.jobs) or 1))
+        self.pool: ProcessPoolExecutor | None = None
+        self.futures: list[Any] = []
+        if self.jobs and not (self.workers == 1 and threading.current_thread() is threading.main_thread()):
+            self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=_pool_context())
+            self.futures = [self.pool.submit(_run_job, job, timeout, kernel_name) for job in self.jobs]
+
+    def cancel(self) -> None:
+        """Stop the runs (the caller failed before waiting): workers are terminated, queued runs dropped;
+        their kernels exit when they see their parent gone."""
+        if self.pool is not None:
+            for process in list(getattr(self.pool, "_processes", {}).values()):
+                process.terminate()
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            self.pool = None
+        self.jobs, self.futures = [], []
+
+    def wait(self) -> RunSummary:
+        """Block until every run has finished (or hung past its limit); results in the order of the jobs."""
+        job_list, timeout, workers = self.jobs, self.timeout, self.workers
+        if not job_list:
+            return RunSummary([], 0.0)
+        if self.pool is None:  # one worker in the main thread: run here, one after another
+            results = [_run_job(job, timeout, self.kernel_name) for job in job_list]
+            return RunSummary(results, time.monotonic() - self.started)
+        out: list[RunResult | None] = [None] * len(job_list)
+        hung = False
+        try:
+            # a worker enforces its own limit; this backstop only catches a worker that hangs outright
+            backstop = timeout * (len(job_list) / workers + 1) + 120
+            for i, future in enumerate(self.futures):
+                try:
+                    out[i] = future.result(timeout=max(backstop - (time.monotonic() - self.started), 1))
+                except FutureTimeout:
+                    hung = True
+                    out[i] = RunResult(job_list[i], False, None, None,
+                                       t("cases.notebook_timeout", name=job_list[i].name, seconds=int(timeout)))
+                except BrokenProcessPool as exc:
+                    out[i] = RunResult(job_list[i], False, None, None, f"BrokenProcessPool: {exc}")
+        finally:
+            if hung:  # the executor has no public way to stop a stuck worker
+                for process in list(getattr(self.pool, "_processes", {}).values()):
+                    process.terminate()
+            self.pool.shutdown(wait=not hung, cancel_futures=True)
+        return RunSummary([r for r in out if r is not None], time.monotonic() - self.started)
+
+
+def start_many(
+    jobs: Iterable[Job],
+    processes: int | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    *,
+    kernel_name: str = KERNEL_NAME,
+) -> PendingRun:
+    """Start ``jobs`` on a pool of ``processes`` (default: the number of cores) and return at once; see
+    :func:`run_many`. With one worker in the main thread nothing starts until :meth:`PendingRun.wait`."""
+    import papermill  # noqa: F401 - imported once here, inherited by forked workers
+
+    return PendingRun(list(jobs), processes, timeout, kernel_name)
+
+
 def run_many(
     jobs: Iterable[Job],
     processes: int | None = None,
@@ -291,37 +363,7 @@ def run_many(
     Each run has ``timeout`` seconds; a failing or timed-out run is recorded and the others go on. Results
     are in the order of ``jobs``.
     """
-    job_list = list(jobs)
-    started = time.monotonic()
-    import papermill  # noqa: F401 - imported once here, inherited by forked workers
-    if not job_list:
-        return RunSummary([], 0.0)
-    workers = max(1, min(processes or os.cpu_count() or 1, len(job_list)))
-    if workers == 1 and threading.current_thread() is threading.main_thread():
-        results = [_run_job(job, timeout, kernel_name) for job in job_list]
-        return RunSummary(results, time.monotonic() - started)
-    results: list[RunResult | None] = [None] * len(job_list)
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context())
-    hung = False
-    try:
-        futures = [pool.submit(_run_job, job, timeout, kernel_name) for job in job_list]
-        # a worker enforces its own limit; this backstop only catches a worker that hangs outright
-        backstop = timeout * (len(job_list) / workers + 1) + 120
-        for i, future in enumerate(futures):
-            try:
-                results[i] = future.result(timeout=max(backstop - (time.monotonic() - started), 1))
-            except FutureTimeout:
-                hung = True
-                results[i] = RunResult(job_list[i], False, None, None,
-                                       t("cases.notebook_timeout", name=job_list[i].name, seconds=int(timeout)))
-            except BrokenProcessPool as exc:
-                results[i] = RunResult(job_list[i], False, None, None, f"BrokenProcessPool: {exc}")
-    finally:
-        if hung:  # the executor has no public way to stop a stuck worker
-            for process in list(getattr(pool, "_processes", {}).values()):
-                process.terminate()
-        pool.shutdown(wait=not hung, cancel_futures=True)
-    return RunSummary([r for r in results if r is not None], time.monotonic() - started)
+    return start_many(jobs, processes, timeout, kernel_name=kernel_name).wait()
 
 
 def _pool_context() -> mp.context.BaseContext:

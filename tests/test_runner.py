@@ -126,3 +126,25 @@ def test_run_many_from_a_thread_as_in_a_voila_kernel(notebooks: dict[str, Path],
     thread.join()
     assert box["summary"].ok, box["summary"].message()
     assert (tmp_path / "written.txt").read_text(encoding="utf-8") == "t:1"
+
+
+def test_started_runs_go_on_while_the_caller_works_and_can_be_cancelled(notebooks: dict[str, Path],
+                                                                          tmp_path: Path) -> None:
+    """``start_many`` returns at once (the month run issues meanwhile); ``cancel`` stops runs that are no
+    longer wanted (the issue failed) instead of leaving them to wait."""
+    import time
+
+    began = time.monotonic()
+    pending = runner.start_many([Job(str(notebooks["echo"]), {"name": "s"}, tmp_path / "a")], processes=2,
+                                timeout=120)
+    assert time.monotonic() - began < 10  # returned without waiting for the kernel
+    summary = pending.wait()
+    assert summary.ok and (tmp_path / "a" / "written.txt").read_text(encoding="utf-8") == "s:1"
+
+    slow = runner.start_many([Job(str(notebooks["slow"]), {"seconds": 60}, tmp_path / "b")] * 2, processes=2,
+                             timeout=120)
+    time.sleep(1)
+    began = time.monotonic()
+    slow.cancel()
+    assert slow.wait().results == []
+    assert time.monotonic() - began < 10

@@ -5,8 +5,8 @@
   when nobody has (idempotent), so the notebook also works on its own.
 - :func:`run_month` is ``kokuho-nb month run``: issue (or reissue) once in this process — triage is computed
   once per month — then fan the rendering out over notebook runs, each producing a batch of officers
-  (:func:`kokuho_nb.runner.run_many`: a process pool sized to the cores, a timeout per run, failures
-  collected). Executed notebooks are kept beside the outputs.
+  (:func:`kokuho_nb.runner.start_many`: a process pool sized to the cores, started before the issue step so
+  that kernels start meanwhile; a timeout per run, failures collected). Executed notebooks are kept beside the outputs.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import html
 import logging
 import math
 import os
-import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -264,7 +263,7 @@ def run_month(
     Returns ``{"ok", "month", "revision", "issue" (message), "out_dir", "runs": [...], "failures": [...]}``;
     ``runs`` holds the other jobs' runs first, then the lists'.
     """
-    from kokuho_nb.runner import Job, run_many
+    from kokuho_nb.runner import Job, start_many
 
     month = months.parse_month(month)
     store_path = resolve_store(store)
@@ -304,24 +303,16 @@ def run_month(
             )
             for i, batch in enumerate(batches)
         ]
-        holder: dict[str, Any] = {}
-
-        def render() -> None:
-            try:
-                holder["summary"] = run_many(jobs, processes=workers, timeout=limit)
-            except BaseException as exc:  # noqa: BLE001 - reported after the issue step
-                holder["error"] = exc
-
-        worker = threading.Thread(target=render, name="month-notebooks", daemon=True)
-        worker.start()
+        # The pool's workers are forked here, from this single thread, before the issue step allocates the
+        # ledger (forking is then safe and cheap); they start their kernels while this process issues.
+        pending = start_many(jobs, processes=workers, timeout=limit)
         try:
             issue = issue_month(store_path, month, reissue=reissue, synthetic=synthetic, lock=False)
-        finally:
-            issued, cpu_issued = time.perf_counter(), time.process_time()
-    worker.join()
-    if "error" in holder:
-        raise holder["error"]
-    summary = holder["summary"]
+        except BaseException:
+            pending.cancel()  # the notebooks would only wait for the lock and try again
+            raise
+        issued, cpu_issued = time.perf_counter(), time.process_time()
+    summary = pending.wait()
     rendered = time.perf_counter()
     runs = [{"name": r.job.output_name, "ok": r.ok, "seconds": round(r.seconds, 2),
              "notebook": str(r.notebook) if r.notebook else None, "error": r.error} for r in summary.results]
