@@ -365,7 +365,9 @@ def law_instalments(ledger: Any, as_of: dt.date) -> pd.DataFrame:
 
     Columns: ``household_id, fiscal_year, instalment, due_date, due_shifted, amount, paid_asof, unpaid,
     entaikin, demand_sent_date, limitation_date`` (NaT unless unpaid and overdue), ``expiring`` (within the
-    warning window), ``expired``, ``first_seizure_date`` (NaT unless unpaid, within limitation, 督促状 sent).
+    warning window), ``expired``, ``first_seizure_date`` (NaT unless unpaid, within limitation, 督促状 sent),
+    ``entaikin_through``, ``entaikin_partial`` (延滞金 stops short at a year without a rate; see the module
+    docstring). ``attrs`` as :func:`law_columns`.
     """
     if isinstance(as_of, pd.Timestamp):
         as_of = as_of.date()
