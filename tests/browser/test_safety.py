@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -26,8 +27,15 @@ def test_uncaught_error_shows_no_traceback(open_empty_page, empty_server, screen
     text = page.locator("body").inner_text()
     assert "SECRET-TRACEBACK-DETAIL" not in page.content()
     assert "Traceback" not in text and "RuntimeError" not in text
+    # Only Japanese: not Voilà's English prefix ("There was an error when executing cell [2]. ..."), nor an
+    # English error name; no Latin word at all in what the user sees.
+    assert "There was an error" not in page.content() and "Execution error" not in page.content()
+    assert re.search(r"[A-Za-z]{2,}", text) is None, text
+    assert "担当の係にお問い合わせください" in text
     screenshot(w, "error-probe")
     assert w.external == []
+    assert w.failed == []
+    assert [m for m in w.console_errors if "404" in m] == []
 
 
 def test_data_page_without_data_explains_and_logs(open_empty_page, empty_server, screenshot):
