@@ -187,3 +187,30 @@ def test_demo_meeting_decides_every_row(built: dict, tmp_path: Path) -> None:
     assert len(decisions_for_month(built["store"], MONTH)) == len(pack.decision_rows)
     lists = case_decisions_for_lists(built["store"], "2026-12")
     assert set(lists["household_id"]) == set(cats)
+
+
+def test_missing_entaikin_rate_is_said_on_the_cover(built: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    """When next year's 延滞金 rate is not yet in the parameters, the case view accrues only up to the year's
+    start and says so (attrs); the pack repeats that notice on its cover and in the notebook's fragment."""
+    import dataclasses
+
+    import kokuho_nb.cases as cases_module
+    from kokuho_nb.meeting.inputs import gather
+    from kokuho_nb.meeting.render import fragment_html, render_html
+
+    notice = "2027年の延滞金の割合が未設定のため、延滞金は2026年12月31日までの額です。"
+    real = cases_module.cached_case_view
+
+    def with_notice(*args, **kwargs):  # type: ignore[no-untyped-def]
+        view = real(*args, **kwargs).copy()
+        view.attrs["entaikin_notice"] = notice if kwargs.get("with_law", True) else None
+        return view
+
+    monkeypatch.setattr(cases_module, "cached_case_view", with_notice)
+    inp = gather(MONTH, built["store"])
+    assert inp.notes == [notice]
+    pack = dataclasses.replace(built["pack"], notes=inp.notes)
+    cover = render_html(pack).split('<section class="sec')[0]
+    assert notice in cover
+    assert notice in fragment_html(pack)
+    assert notice not in render_html(built["pack"])  # the ward's parameters have every rate needed

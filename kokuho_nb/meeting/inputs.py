@@ -124,6 +124,9 @@ def gather(month: str, store: str | Path | None, *, synthetic: bool | None = Non
     # the first call, so a rebuild of the pack, or lists issued for the month, don't compute them again).
     cases = cached_case_view(ledger, as_of, store=store_path)
     prev_cases = cached_case_view(ledger, prev_as_of, store=store_path, with_law=False)
+    notice = cases.attrs.get("entaikin_notice")  # a year's 延滞金 rate missing: accrued only up to its start
+    if notice:
+        notes.append(str(notice))
 
     returns_fn = _optional("kokuho_nb.targets.db", "accepted_contacts")
     returns = returns_fn(store_path, until=as_of.isoformat()) if returns_fn else None

@@ -75,7 +75,7 @@ def render_html(pack: MeetingPack, image_dir: Path | None = None) -> str:
         cover_month=t("meeting.cover_month", month=label, as_of=to_wareki(pack.as_of)),
         basis=t("meeting.cover_meeting_basis"), attendees_label=t("meeting.cover_attendees"),
         attendees=pack.attendees, contents=t("meeting.contents"), sections=sections,
-        synthetic=pack.synthetic, synthetic_banner=t("common.synthetic_banner"),
+        notes=pack.notes, synthetic=pack.synthetic, synthetic_banner=t("common.synthetic_banner"),
         synthetic_mark=t("common.synthetic_mark"), generated=t("meeting.generated", when=pack.generated_at),
     )
 
@@ -103,6 +103,7 @@ def fragment_html(pack: MeetingPack) -> str:
     parts = []
     if pack.synthetic:
         parts.append(f"<p><b>{html_lib.escape(t('common.synthetic_banner'))}</b></p>")
+    parts += [f"<p>{html_lib.escape(note)}</p>" for note in pack.notes]
     for s in pack.sections:
         parts.append(f"<h2>{s.number}. {html_lib.escape(s.title)}</h2>")
         parts.append(f"<p><b>{html_lib.escape(s.conclusion)}</b></p>")
