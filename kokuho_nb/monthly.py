@@ -116,6 +116,7 @@ def summary_lines(result: dict[str, Any]) -> list[str]:
         if Path(path).exists():
             lines.append(t("targets.month.all_pack", kind=kind.upper(), path=path))
     for path in result.get("sheets", []):
-        lines.append(t("targets.month.all_sheet", path=path))
+        key = "all_answer_key" if Path(path).name.startswith("answer_key_") else "all_sheet"
+        lines.append(t(f"targets.month.{key}", path=path))
     lines.append(t("targets.month.all_done", seconds=result["seconds"]["total"]))
     return lines

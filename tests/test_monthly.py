@@ -81,7 +81,8 @@ def test_month_all_writes_lists_pack_and_sheets(store: Path, tmp_path: Path) -> 
     assert sum(n.startswith("target_lists_") for n in names) == 1  # one core for the lists, one for the pack
     lines = summary_lines(result)
     assert any("月例会議資料（PDF）" in line for line in lines)
-    assert any("OJT演習用紙" in line for line in lines)
+    assert sum("OJT演習用紙" in line for line in lines) == len(wanted)
+    assert sum("OJT演習の解答" in line for line in lines) == len(wanted)
 
 
 def test_pack_waits_for_an_issue_in_progress(store: Path) -> None:
