@@ -10,12 +10,17 @@
   what staff see from the second page on.
 
 Time = from navigation start to the ready marker being in the page with the cells shown, measured in
-Chromium (/usr/bin/chromium, Playwright). Prints a Markdown table for docs/performance.md. Not a test.
+Chromium (/usr/bin/chromium, Playwright). Prints a Markdown table for docs/performance.md, and, since the
+machine's load moves the times, CPU-independent figures of the warm visits: requests that went to the server
+(not served from the browser cache), bytes transferred, and the browser main thread's busy time (Chrome
+DevTools Protocol ``Performance.getMetrics`` TaskDuration). The first visit after an import also finds no
+meeting pack cached (``<store>/cache/meeting_pack`` is emptied with the case-view cache). Not a test.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import re
@@ -87,15 +92,28 @@ class Server:
         self._fh.close()
 
 
-def visit(browser, url: str, name: str, ctx=None) -> float:
+NETWORK: dict[str, dict[str, list[float]]] = {}  # page -> "warm"/"returning" -> [requests, KB, busy s]
+
+
+def visit(browser, url: str, name: str, ctx=None, record: str | None = None) -> float:
     own = ctx is None
     ctx = ctx or browser.new_context(viewport={"width": 1366, "height": 900}, locale="ja-JP")
     page = ctx.new_page()
+    cdp = ctx.new_cdp_session(page)
+    cdp.send("Performance.enable")
     t0 = time.perf_counter()
     page.goto(url, wait_until="commit", timeout=300_000)
     page.locator(f'.kokuho-ready[data-page="{name}"]').wait_for(state="attached", timeout=300_000)
     page.locator("#rendered_cells").wait_for(state="visible", timeout=300_000)
     elapsed = time.perf_counter() - t0
+    if record:
+        # transferSize is 0 for a file served from the browser cache, the header size for a 304
+        res = json.loads(page.evaluate(
+            "JSON.stringify(performance.getEntriesByType('resource').map(e => e.transferSize))"))
+        nav = page.evaluate("performance.getEntriesByType('navigation')[0].transferSize")
+        busy = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}.get("TaskDuration", 0)
+        figures = NETWORK.setdefault(name, {}).setdefault(record, [])
+        figures.append((1 + sum(1 for x in res if x > 0), (nav + sum(res)) / 1024, busy))
     page.close()
     if own:
         ctx.close()
@@ -107,12 +125,16 @@ def main() -> int:
     ap.add_argument("--store", default=None)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--pages", default=",".join(PAGES))
+    ap.add_argument("--warm-only", action="store_true",
+                    help="skip the cold server (then each warm visit waits --settle s after its pool refilled)")
+    ap.add_argument("--settle", type=float, default=20.0)
     args = ap.parse_args()
     store = resolve_store(args.store)
     if not (store / "snapshots").is_dir():
         print(f"no snapshot in {store}: run `kokuho-nb demo` or import a ledger first", file=sys.stderr)
         return 2
     names = [n for n in args.pages.split(",") if (REPO / "notebooks" / PAGES[n]).exists()]
+    load0 = os.getloadavg()[0]
     from playwright.sync_api import sync_playwright
 
     results: dict[str, dict[str, list[float]]] = {n: {"first": [], "cold": [], "warm": [], "returning": []}
@@ -121,14 +143,16 @@ def main() -> int:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         cache = store / "cache" / "case_view"
         shutil.rmtree(cache, ignore_errors=True)  # the first visit builds it again, as after an import
-        srv = Server(store, "--no-preheat")
+        shutil.rmtree(store / "cache" / "meeting_pack", ignore_errors=True)  # (a new import changes its key)
+        srv = Server(store, "--no-preheat") if not args.warm_only else None
         try:
-            for name in names:
+            for name in (names if srv else []):
                 results[name]["first"].append(visit(browser, srv.base + page_url(name), name))
                 for _ in range(args.runs):
                     results[name]["cold"].append(visit(browser, srv.base + page_url(name), name))
         finally:
-            srv.stop()
+            if srv:
+                srv.stop()
         srv = Server(store)
         returning = browser.new_context(viewport={"width": 1366, "height": 900}, locale="ja-JP")
         try:
@@ -137,7 +161,8 @@ def main() -> int:
             def ready(name: str) -> None:
                 # the pool's kernel is started when the fill is logged; give it the cold time to run the page
                 srv.wait_pool(PAGES[name], fills[name])
-                time.sleep(min(statistics.median(results[name]["cold"]), 120))
+                cold = results[name]["cold"]
+                time.sleep(min(statistics.median(cold), 120) if cold else args.settle)
 
             for name in names:
                 ready(name)
@@ -146,10 +171,11 @@ def main() -> int:
             for name in names:
                 for _ in range(args.runs):
                     ready(name)
-                    results[name]["warm"].append(visit(browser, srv.base + page_url(name), name))
+                    results[name]["warm"].append(visit(browser, srv.base + page_url(name), name, record="new"))
                     fills[name] += 1
                     ready(name)
-                    results[name]["returning"].append(visit(browser, srv.base + page_url(name), name, returning))
+                    results[name]["returning"].append(visit(browser, srv.base + page_url(name), name, returning,
+                                                            record="returning"))
                     fills[name] += 1
         finally:
             returning.close()
@@ -157,14 +183,31 @@ def main() -> int:
         browser.close()
 
     print(f"\nstore: {store} (case-view cache: {'present' if cache.exists() else 'absent'})")
-    print(f"machine: {os.cpu_count()} cores, Python {platform.python_version()}, load {os.getloadavg()[0]:.1f}")
+    print(f"machine: {os.cpu_count()} cores, Python {platform.python_version()}, load {os.getloadavg()[0]:.1f} "
+          f"(at start {load0:.1f})")
     print("\n| page | first visit after import (s) | cold (s) | warm, new browser (s) | warm, returning browser (s) |")
     print("| --- | ---: | ---: | ---: | ---: |")
     for name in names:
         r = results[name]
+        if not r["first"]:
+            r["first"], r["cold"] = [float("nan")], [float("nan")]
         print(f"| {name} | {r['first'][0]:.2f} | {statistics.median(r['cold']):.2f} | "
               f"{statistics.median(r['warm']):.2f} | {statistics.median(r['returning']):.2f} "
               f"(max {max(r['returning']):.2f}) |")
+    print("\nWarm visits, CPU-independent (medians): requests sent to the server / KB transferred / browser main "
+          "thread busy (s)")
+    print("\n| page | new browser | returning browser |")
+    print("| --- | ---: | ---: |")
+    for name in names:
+        cells = []
+        for kind in ("new", "returning"):
+            rows = NETWORK.get(name, {}).get(kind, [])
+            if not rows:
+                cells.append("—")
+                continue
+            med = [statistics.median(r[i] for r in rows) for i in range(3)]
+            cells.append(f"{med[0]:.0f} / {med[1]:,.0f} KB / {med[2]:.2f} s")
+        print(f"| {name} | {cells[0]} | {cells[1]} |")
     return 0
 
 
