@@ -465,3 +465,36 @@ def test_dashboard_pack_comes_from_the_cache_the_second_time(pack_store):
     assert len(second.pack.sections) == len(first.pack.sections) == 6
     assert dashboard.pack_sections_html(second.pack) == dashboard.pack_sections_html(first.pack)
     assert second.pack.decision_rows == first.pack.decision_rows
+
+
+# --- Voilà: Japanese-only errors, static caching ------------------------------------------------------------
+
+def test_cell_errors_and_timeouts_show_only_japanese():
+    import nbformat
+
+    from kokuho_nb.labels import t
+    from kokuho_nb.web.voila_app import KokuhoExecutor
+
+    nb = nbformat.v4.new_notebook()
+    ex = KokuhoExecutor(nb, cell_error_instruction=t("web.common.cell_error"))
+    cell = nbformat.v4.new_code_cell("raise RuntimeError('x')", execution_count=2)
+    cell.outputs = [nbformat.v4.new_output("error", ename="RuntimeError", evalue="SECRET",
+                                           traceback=["Traceback (most recent call last)", "SECRET"])]
+    ex.strip_code_cell_errors(cell)
+    out = cell.outputs[0]
+    shown = " ".join([out["ename"], out["evalue"], *out["traceback"]])
+    assert out["traceback"] == [t("web.common.cell_error")]
+    assert re.search(r"[A-Za-z]", shown) is None, shown
+    ex.show_code_cell_timeout(cell)
+    shown = " ".join([cell.outputs[0]["ename"], *cell.outputs[0]["traceback"]])
+    assert "時間がかかりすぎた" in shown and re.search(r"[A-Za-z]", shown) is None
+
+
+def test_static_cache_policy_names():
+    from kokuho_nb.web.voila_app import HASHED_NAME, VOILA_CHUNK
+
+    assert HASHED_NAME.search("/voila/labextensions/@jupyter-widgets/jupyterlab-manager/static/remoteEntry.c8c9eed2cdefdeac.js")
+    assert HASHED_NAME.search("/voila/labextensions/@x/y/static/704.6a820cc839aca480.js")
+    assert not HASHED_NAME.search("/voila/labextensions/@x/y/package.json")
+    assert not HASHED_NAME.search("/voila/labextensions/@x/y/static/style.js")
+    assert VOILA_CHUNK.match("8925.voila.js") and not VOILA_CHUNK.match("voila.js")

@@ -26,10 +26,11 @@ HASHED_NAME = re.compile(r"(^|/)[\w.-]*\.[0-9a-f]{16,}\.js$")
 # restarts the server; browsers pick up changed chunks within a day, or at once with a forced reload).
 VOILA_CHUNK = re.compile(r"^\d+\.voila\.js$")
 VOILA_CHUNK_MAX_AGE = 86400
-# Voilà's frontend uses the MathJax 2 typesetter when the page config says fullMathjaxUrl = mathjaxConfig =
-# "null" (the template does: no page shows formulas), instead of loading MathJax 3 (16 files, ~0.9 MB of
-# JavaScript) on every page. That typesetter loads the script "null?config=null..." relative to the page on
-# its first use; this stub answers it, so nothing fails and no formula engine is loaded.
+# Voilà's frontend loads MathJax 3 (16 files, ~0.9 MB of JavaScript, typeset on every page) unless the page
+# config sets fullMathjaxUrl / mathjaxConfig: then it takes the MathJax 2 typesetter, which loads the script at
+# that URL on its first use. The template points it at this stub (no page shows formulas): nothing fails and no
+# formula engine is loaded.
+NO_MATH_PATH = "/voila/kokuho/no-mathjax.js"
 NO_MATH_STUB = (
     "/* kokuho-nb: no MathJax on these pages */\n"
     "window.MathJax = window.MathJax || {Hub: {Config: function () {}, Configured: function () {},\n"
@@ -173,5 +174,5 @@ class KokuhoVoila(Voila):
             handlers.append(spec)
         landing = url_path_join(self.server_url, "voila/render", self.kokuho_pages.get("index", ""))
         handlers.insert(0, (url_path_join(self.server_url, r"/?"), HomeHandler, {"target": landing}))
-        handlers.insert(1, (url_path_join(self.server_url, r"/voila/render/(?:[^?]*/)?null"), NoMathHandler))
+        handlers.insert(1, (url_path_join(self.server_url, NO_MATH_PATH), NoMathHandler))
         return handlers

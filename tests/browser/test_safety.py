@@ -80,3 +80,28 @@ def test_token_is_required_when_given(serve_with):
     assert status in (302, 403), (status, body[:200])  # no page without the token (login redirect)
     with urllib.request.urlopen(f"{page}?token={token}", timeout=300) as resp:
         assert resp.status == 200
+
+
+def test_static_files_cached_compressed_and_no_mathjax(empty_server):
+    """Returning browsers re-request nothing hashed; JavaScript travels gzipped; the MathJax stand-in answers."""
+    import glob
+    import gzip
+    import urllib.request
+
+    def get(path: str, **headers: str):
+        req = urllib.request.Request(empty_server.base + path, headers=headers)
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            return resp.status, dict(resp.headers), resp.read()
+
+    entry = glob.glob(f"{sys.prefix}/share/jupyter/labextensions/@jupyter-widgets/jupyterlab-manager/static/"
+                      "remoteEntry.*.js")[0]
+    status, headers, body = get("/voila/labextensions/@jupyter-widgets/jupyterlab-manager/static/"
+                                + Path(entry).name, **{"Accept-Encoding": "gzip"})
+    assert status == 200 and "immutable" in headers["Cache-Control"]
+    assert headers.get("Content-Encoding") == "gzip"
+    assert gzip.decompress(body) == Path(entry).read_bytes()
+    status, headers, _ = get("/voila/static/voila.js")
+    assert status == 200 and headers["Cache-Control"] == "no-cache"
+    status, headers, body = get("/voila/kokuho/no-mathjax.js?config=none&amp;delayStartupUntil=configured")
+    assert status == 200 and headers["Content-Type"].startswith("text/javascript")
+    assert b"window.MathJax" in body
