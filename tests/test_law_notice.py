@@ -77,3 +77,12 @@ def test_no_notice_once_the_ward_adds_the_rate(gap_parameters: Path, tmp_store: 
     assert "延滞金の割合" not in summary_html(tmp_store, _issue("2027-01"))
     assert _sheet("2027-01")[f"{column_letters()['contact_date']}2"].value is None
     assert "kokuho-entaikin-notice\"" not in header_html("x", synthetic=False, as_of=dt.date(2027, 1, 5))
+
+
+def test_landing_page_carries_the_notice_for_the_latest_snapshot() -> None:
+    from kokuho_nb.web.landing import landing_html
+
+    pages = {"officer": True, "dashboard": True, "ojt": True, "imports": True}
+    assert notice() in landing_html(pages, as_of=dt.date(2027, 2, 1))
+    assert "kokuho-entaikin-notice" not in landing_html(pages, as_of=dt.date(2026, 11, 26))
+    assert "kokuho-entaikin-notice" not in landing_html(pages)

@@ -217,7 +217,7 @@ def build(store: Any = None) -> Any:
     pd_ = webdata.load(store)
     dash = Dashboard(pd_)
     latest = dash.months[-1]
-    head = w.HTML(header_html(t("web.dashboard.title"), synthetic=pd_.synthetic, meta=pd_.meta))
+    head = w.HTML(header_html(t("web.dashboard.title"), synthetic=pd_.synthetic, meta=pd_.meta, as_of=pd_.as_of))
     month = w.Dropdown(options=[(m, m) for m in dash.months], value=latest, description=t("web.dashboard.month"),
                        style={"description_width": "60px"}, layout=w.Layout(width="240px"))
     month.add_class("kokuho-month-select")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from kokuho_nb.labels import t
@@ -11,8 +12,9 @@ LINKS = ("officer", "dashboard", "ojt", "imports")
 
 
 def landing_html(available: dict[str, bool], *, meta: str = "", synthetic: bool = True,
-                 base_url: str = "/") -> str:
-    """The landing page's HTML. ``available`` says which pages exist (a missing one is shown 準備中)."""
+                 base_url: str = "/", as_of: dt.date | None = None) -> str:
+    """The landing page's HTML. ``available`` says which pages exist (a missing one is shown 準備中);
+    ``as_of`` (the latest snapshot's date) adds the notice when that year's 延滞金 rate is missing."""
     from kokuho_nb.web.server import page_url
 
     items = []
@@ -25,7 +27,7 @@ def landing_html(available: dict[str, bool], *, meta: str = "", synthetic: bool 
         else:
             link = f'<span class="kokuho-link-missing">{esc(label)} {esc(t("web.index.unavailable"))}</span>'
         items.append(f"<li>{link}<div class='kokuho-note'>{esc(text)}</div></li>")
-    return (header_html(t("web.index.title"), synthetic=synthetic, meta=meta)
+    return (header_html(t("web.index.title"), synthetic=synthetic, meta=meta, as_of=as_of)
             + f'<div class="kokuho-page"><p>{esc(t("web.index.lead"))}</p>'
             + f'<ul class="kokuho-links">{"".join(items)}</ul></div>')
 
@@ -40,11 +42,14 @@ def build(store: Any = None) -> Any:
     from kokuho_nb.web.server import NOTEBOOKS_DIR, PAGES
 
     available = {name: (NOTEBOOKS_DIR / path).exists() for name, path in PAGES.items()}
-    meta, synthetic = "", True
+    meta, synthetic, as_of = "", True, None
     try:
         manifest = data.read_manifest(data.store_dir(store))
         meta = t("web.common.snapshot", as_of=manifest.get("as_of", "?"), snapshot_id=manifest.get("id", "?"))
         synthetic = data.is_synthetic(manifest)
+        as_of = dt.date.fromisoformat(str(manifest.get("as_of")))
     except UserError as exc:
         meta = exc.message
-    return w.HTML(landing_html(available, meta=meta, synthetic=synthetic))
+    except ValueError:  # a manifest without a readable date: no notice, the rest of the page still works
+        as_of = None
+    return w.HTML(landing_html(available, meta=meta, synthetic=synthetic, as_of=as_of))

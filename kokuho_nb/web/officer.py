@@ -304,7 +304,7 @@ def build(store: Any = None, outputs: Any = None) -> Any:
     pd_.case_view()  # warm the cache while the page is loading
     choices = officer_choices(pd_.ledger.staff)
 
-    head = w.HTML(header_html(t("web.officer.title"), synthetic=pd_.synthetic, meta=pd_.meta))
+    head = w.HTML(header_html(t("web.officer.title"), synthetic=pd_.synthetic, meta=pd_.meta, as_of=pd_.as_of))
     officer = w.Dropdown(options=[(t("web.officer.choose_placeholder"), "")] + choices, value="",
                          description=t("web.officer.choose"), layout=w.Layout(width="480px"),
                          style={"description_width": "70px"})
