@@ -84,5 +84,5 @@ def test_landing_page_carries_the_notice_for_the_latest_snapshot() -> None:
 
     pages = {"officer": True, "dashboard": True, "ojt": True, "imports": True}
     assert notice() in landing_html(pages, as_of=dt.date(2027, 2, 1))
-    assert "kokuho-entaikin-notice" not in landing_html(pages, as_of=dt.date(2026, 11, 26))
-    assert "kokuho-entaikin-notice" not in landing_html(pages)
+    assert "kokuho-entaikin-notice\"" not in landing_html(pages, as_of=dt.date(2026, 11, 26))
+    assert "kokuho-entaikin-notice\"" not in landing_html(pages)
