@@ -159,8 +159,8 @@ def main() -> int:
         print(f"wall {wall:.1f} s (issue = triage + selection + DB {result['seconds']['issue']:.1f} s wall, "
               f"{result['seconds']['issue_cpu']:.1f} s CPU; "
               f"notebooks {result['seconds']['notebooks']:.1f} s); peak RSS of one process {peak:,.0f} MB")
-        print(f"CPU time of the month-run process and its pool workers: {cpu:.1f} s (getrusage; the kernels' own "
-              f"CPU is not counted: they are not waited for by this process)")
+        print(f"CPU time of the month-run process and its children: {cpu:.1f} s (getrusage: counts only children "
+              f"that were waited for, so compare with the sampled tree below)")
         print(f"process tree (sampled): CPU {tree.cpu_seconds():.1f} s over {len(tree.cpu)} processes "
               f"= {tree.cpu_seconds() / wall:.2f} cores busy on average; peak RSS sum {tree.peak_rss / 2**20:,.0f} MB")
         if args.all:
