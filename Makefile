@@ -30,5 +30,8 @@ lint: $(STAMP)
 	$(BIN)/ruff check kokuho_nb tests scripts
 	$(BIN)/python scripts/check_notebooks.py
 
+# The issue-7 goals: the whole month and the Voilà pages (STORE=dir: an imported store, e.g. the demo's;
+# without it bench_month generates and imports the default ward). Other benchmarks: scripts/bench_*.py.
 bench: $(STAMP)
-	$(BIN)/python scripts/benchmark.py
+	$(BIN)/python scripts/bench_month.py --all $(if $(STORE),--store $(STORE),)
+	$(BIN)/python scripts/bench_pages.py $(if $(STORE),--store $(STORE),)
