@@ -66,7 +66,7 @@ def ensure_snapshots(store: Path, dates: list[dt.date], *, seed: int, households
 def run(store: str | Path | None = None, out: str | Path | None = None, as_of: dt.date | None = None, *,
         seed: int = 1, households: int | None = None, say: Callable[[str], None] = print) -> dict[str, Any]:
     from kokuho_nb.meeting.demo import meeting_month
-    from kokuho_nb.monthly import run_whole_month
+    from kokuho_nb.monthly import PACK_LABELS, run_whole_month
     from kokuho_nb.params import value
     from kokuho_nb.targets import months
     from kokuho_nb.targets.demo import simulate_month
@@ -105,7 +105,7 @@ def run(store: str | Path | None = None, out: str | Path | None = None, as_of: d
     say(f"  ターゲットリスト（担当者別 Excel）と集計: {out_root / current}")
     for key in ("html", "pdf", "xlsx"):
         if key in meeting:
-            say(f"  月例会議資料（{key.upper()}）: {meeting[key]}")
+            say(f"  月例会議資料（{PACK_LABELS[key]}）: {meeting[key]}")
     for path in sheets:
         say(f"  OJT演習: {path}")
     if now.get("failures"):

@@ -28,6 +28,8 @@ from kokuho_nb.store.paths import resolve_store
 from kokuho_nb.targets import months
 
 SHEETS_PARAMETER = "training.monthly_sheets"
+#: How the pack's files are named to staff (the workbook is "Excel", not its extension).
+PACK_LABELS = {"html": "HTML", "pdf": "PDF", "xlsx": "Excel"}
 PACK_NOTEBOOK = "meeting_pack"
 SHEET_NOTEBOOK = "exercise_sheet"
 
@@ -50,6 +52,14 @@ def monthly_sheets(month: str) -> list[dict[str, Any]]:
         out.append({"flowchart": flowchart.id, "level": str(entry["level"]), "code": spec["code"],
                     "count": int(entry.get("count") or 10)})
     return out
+
+
+def sheet_files(month: str, folder: Path) -> list[Path]:
+    """The PDFs the month's sheet runs write (sheet and answer key per entry; names as in
+    :func:`kokuho_nb.training.sheet.write_sheets`)."""
+    seed = sheet_seed(month)
+    stems = [f"{e['flowchart']}_{e['code']}_s{seed}" for e in monthly_sheets(month)]
+    return [folder / f"{kind}_{stem}.pdf" for stem in stems for kind in ("exercise", "answer_key")]
 
 
 def plan_other_jobs(store: Path, month: str, out: Path, *, pack: bool = True, sheets: bool = True) -> list[Any]:
@@ -103,7 +113,8 @@ def run_whole_month(
     result = run_month(store_path, month, out_root, reissue=reissue, processes=workers, timeout=timeout,
                        synthetic=synthetic, other_jobs=others, list_runs=list_runs)
     result["pack"] = {k: str(out / v) for k, v in output_names(month).items()} if pack else {}
-    result["sheets"] = sorted(str(p) for p in (out / "training").glob("*.pdf")) if sheets else []
+    # this month's plan, not whatever else lies in the folder (sheets of an earlier plan, files of a failed run)
+    result["sheets"] = [str(p) for p in sheet_files(month, out / "training") if p.is_file()] if sheets else []
     result["seconds"]["total"] = round(time.perf_counter() - began, 2)
     result["finished_at"] = dt.datetime.now().isoformat(timespec="seconds")
     return result
@@ -114,7 +125,7 @@ def summary_lines(result: dict[str, Any]) -> list[str]:
     lines = [result["issue"], result["run_message"], t("targets.month.outputs", path=result["out_dir"])]
     for kind, path in result.get("pack", {}).items():
         if Path(path).exists():
-            lines.append(t("targets.month.all_pack", kind=kind.upper(), path=path))
+            lines.append(t("targets.month.all_pack", kind=PACK_LABELS[kind], path=path))
     for path in result.get("sheets", []):
         key = "all_answer_key" if Path(path).name.startswith("answer_key_") else "all_sheet"
         lines.append(t(f"targets.month.{key}", path=path))

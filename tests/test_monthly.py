@@ -45,6 +45,9 @@ def test_month_all_writes_lists_pack_and_sheets(store: Path, tmp_path: Path) -> 
     assert expected_first
     assert {c: n for c, n in _s3_list_sizes(Path(first["pack"]["xlsx"])).items() if n} == expected_first
 
+    # a sheet made by hand (`training sheet`) in the same folder is not one of this month's
+    stray = out / MONTH / "training" / "exercise_basic_flow_L1_s1.pdf"
+    stray.write_bytes(b"%PDF-1.4")
     result = run_whole_month(store, MONTH, out, processes=2, reissue=True)
     assert result["ok"], result["run_message"]
     assert result["revision"] == first["revision"] + 1
@@ -80,7 +83,9 @@ def test_month_all_writes_lists_pack_and_sheets(store: Path, tmp_path: Path) -> 
     assert names[0] == f"meeting_{MONTH}_notebook"  # the longest run starts first
     assert sum(n.startswith("target_lists_") for n in names) == 1  # one core for the lists, one for the pack
     lines = summary_lines(result)
+    assert not any(stray.name in line for line in lines)
     assert any("月例会議資料（PDF）" in line for line in lines)
+    assert any("月例会議資料（Excel）" in line for line in lines)
     assert sum("OJT演習用紙" in line for line in lines) == len(wanted)
     assert sum("OJT演習の解答" in line for line in lines) == len(wanted)
 
