@@ -22,12 +22,14 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/kokuho-nb demo $(if $(HOUSEHOLDS),--households $(HOUSEHOLDS))
 
-## make test: lint, house rules, and the whole test suite (browser tests included when Chromium is present).
+## make test: lint (ruff, the floors' import contracts), house rules, and the whole test suite (browser tests
+## included when Chromium is present).
 test: $(STAMP) lint
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check kokuho_nb tests scripts
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python scripts/check_notebooks.py
 
 # The issue-7 goals: the whole month and the Voilà pages (STORE=dir: an imported store, e.g. the demo's;

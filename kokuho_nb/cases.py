@@ -8,7 +8,7 @@ situation from here, so the arithmetic is in one place:
   unknown or not after ``as_of`` (a later last payment means the instalment was still open on ``as_of``).
 - unpaid = max(調定額 − paid − 不納欠損額, 0); an over-payment (過誤納) is reported as ``overpaid``, never as a
   negative arrear, and never offsets another instalment.
-- 現年分 = fiscal years from :func:`kokuho_nb.fiscal.current_fiscal_year` on; earlier years are 滞納繰越分.
+- 現年分 = fiscal years from :func:`kokuho_nb.months.current_fiscal_year` on; earlier years are 滞納繰越分.
 - An instalment is *overdue* when its due date, moved to the next business day when it falls on a closed
   day (:func:`kokuho_nb.law.calendar.shift_due_date`), is before ``as_of``; *delinquent* (滞納) once its 督促状 was sent or
   the 督促 period (``case_stages.demand_grace_days``) after that date has passed.
@@ -29,17 +29,22 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from kokuho_nb import params
 from kokuho_nb.errors import UserError
-from kokuho_nb.fiscal import current_fiscal_year
+from kokuho_nb.frames import household_codes, index_of, int_index_of
 from kokuho_nb.labels import t
 from kokuho_nb.law.calendar import shift_due_date
+from kokuho_nb.law.caseview import law_columns
+from kokuho_nb.law.entaikin import rate_gap
+from kokuho_nb.months import current_fiscal_year
 from kokuho_nb.params import value
-from kokuho_nb.store.cache import household_codes, index_of, int_index_of
+from kokuho_nb.store import Derived, Store
 
 log = logging.getLogger(__name__)
 
@@ -227,6 +232,7 @@ def case_view(ledger: Any, as_of: Any, *, with_law: bool = True) -> pd.DataFrame
     ``with_law=False`` leaves out the law module's columns (faster where 延滞金 and 時効 aren't needed).
     """
     day = _as_date(as_of)
+    params.refresh()  # a parameter file edited while this process runs is read now
     households = _frame(ledger, "households")
     index = _household_index(ledger)
     n = len(index)
@@ -287,8 +293,6 @@ def _set_law_attrs(view: pd.DataFrame, day: dt.date, with_law: bool) -> None:
     view.attrs.pop("entaikin_through", None)
     if not with_law:
         return
-    from kokuho_nb.law.entaikin import rate_gap
-
     gap = rate_gap(day)  # the parameters the law columns were computed with (synced before them)
     view.attrs["entaikin_notice"] = gap.notice() if gap is not None else None
     view.attrs["entaikin_through"] = (gap.through if gap is not None else day).isoformat()  # JSON-safe (parquet)
@@ -392,15 +396,6 @@ def stages(view: pd.DataFrame, day: dt.date) -> pd.Series:
 
 
 def _merge_law(view: pd.DataFrame, ledger: Any, day: dt.date) -> pd.DataFrame:
-    try:
-        from kokuho_nb.law.caseview import law_columns
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("kokuho_nb.law", "kokuho_nb.law.caseview"):
-            raise
-        log.warning("kokuho_nb.law.caseview not available: law columns left empty")
-        for column in LAW_COLUMNS:
-            view[column] = pd.NA
-        return view
     law = law_columns(ledger, day)
     if "household_id" in law.columns:
         law = law.set_index("household_id")
@@ -409,47 +404,58 @@ def _merge_law(view: pd.DataFrame, ledger: Any, day: dt.date) -> pd.DataFrame:
     return merged.reset_index(drop=True)
 
 
-def load_case_view(store: Any = None, as_of: Any = None, *, with_law: bool = True) -> pd.DataFrame:
-    """The case view from a store: the latest snapshot taken on or before ``as_of`` (default: the latest),
-    viewed as of ``as_of`` (default: the snapshot's own date).
+#: The parameter files and the code the case view is computed from (its cache key: :func:`view_key`).
+VIEW_PARAMETERS = ("case_stages.yaml", "case_view.yaml", "law/")
+VIEW_CODE = ("kokuho_nb.cases", "kokuho_nb.law", "kokuho_nb.frames", "kokuho_nb.months", "i18n/cases.yaml")
 
-    Cached per (snapshot, as_of, parameters) in ``<store>/cache/case_view/`` and in memory
-    (:mod:`kokuho_nb.store.cache`): the snapshot is read only when the view is not cached yet.
-    """
-    from kokuho_nb.store.paths import resolve_store
-    from kokuho_nb.store.snapshots import _choose, read_manifest
 
+def view_key(snapshot_id: str, day: dt.date) -> str:
+    """The derived-cache key of the case view of ``snapshot_id`` as of ``day``."""
+    return Derived.key("case_view", inputs={"snapshot": snapshot_id, "as_of": day.isoformat()},
+                       params_of=VIEW_PARAMETERS, code=VIEW_CODE)
+
+
+def view_path(store: Store, snapshot_id: str, day: dt.date, *, with_law: bool = True) -> Path:
+    suffix = "" if with_law else "_base"
+    return store.derived.path("case_view", f"{snapshot_id}_{day.isoformat()}_{view_key(snapshot_id, day)}{suffix}")
+
+
+def load_case_view(store: Store, as_of: Any = None, *, with_law: bool = True) -> pd.DataFrame:
+    """The case view from a store: the snapshot in force on ``as_of`` (default: the latest), viewed as of
+    ``as_of`` (default: the snapshot's own date). Read from the store's derived cache when it is there (the
+    snapshot is then not loaded at all)."""
     day = _as_date(as_of) if as_of is not None else None
-    path = resolve_store(store)
-    sid = _choose(path, None, day)
-    if day is None:
-        day = dt.date.fromisoformat(str(read_manifest(path, sid)["as_of"]))
-    return _cached(path, sid, day, with_law, None)
+    snap = store.snapshot_for(day)
+    return _cached(store, snap.id, day or snap.as_of, with_law, None)
 
 
-def cached_case_view(ledger: Any, as_of: Any, *, store: Any = None, with_law: bool = True) -> pd.DataFrame:
-    """:func:`case_view` of a ledger loaded from ``store`` (its ``snapshot_id`` names the cache entry).
+def cached_case_view(ledger: Any, as_of: Any, *, store: Store | None = None, with_law: bool = True) -> pd.DataFrame:
+    """:func:`case_view` of a ledger loaded unchanged from ``store`` (its ``snapshot_id`` names the cache entry).
 
-    For a ledger that did not come unchanged from a store snapshot (no ``snapshot_id``), it is computed.
+    A ledger that did not come from a store snapshot (no ``snapshot_id``, or no store) is computed.
     """
-    from kokuho_nb.store.paths import resolve_store
-
     day = _as_date(as_of)
     sid = getattr(ledger, "snapshot_id", None)
-    if not sid:
+    if not sid or store is None:
         return case_view(ledger, day, with_law=with_law)
-    return _cached(resolve_store(store), str(sid), day, with_law, ledger)
+    return _cached(store, str(sid), day, with_law, ledger)
 
 
-def _cached(store: Any, sid: str, day: dt.date, with_law: bool, ledger: Any) -> pd.DataFrame:
-    from kokuho_nb.store.cache import cached_view
-    from kokuho_nb.store.snapshots import load_snapshot
-
-    def compute(law: bool) -> pd.DataFrame:
-        led = ledger if ledger is not None else load_snapshot(store, snapshot_id=sid)
-        return case_view(led, day, with_law=law)
-
-    view = cached_view(store, sid, day, with_law=with_law, compute=compute,
-                       base_columns=BASE_COLUMNS + EXTRA_COLUMNS)
+def _cached(store: Store, sid: str, day: dt.date, with_law: bool, ledger: Any) -> pd.DataFrame:
+    """Memory or file, else computed and kept. A ``with_law=False`` request is served from a full view when
+    there is one."""
+    derived = store.derived
+    view: pd.DataFrame | None = None
+    full = view_path(store, sid, day, with_law=True)
+    hit = derived.read_frame(full)
+    if hit is not None:
+        view = hit if with_law else hit[BASE_COLUMNS + EXTRA_COLUMNS].copy()
+    elif not with_law:
+        view = derived.read_frame(view_path(store, sid, day, with_law=False))
+    if view is None:
+        led = ledger if ledger is not None else store.load(sid)
+        computed = case_view(led, day, with_law=with_law)
+        derived.write_frame(full if with_law else view_path(store, sid, day, with_law=False), computed)
+        view = computed.copy()
     _set_law_attrs(view, day, with_law)
     return view

@@ -1,7 +1,7 @@
 """Collection statistics (収納率, 収入未済額 …) of a fiscal year, computed from the payments.
 
 Definitions (the plan's and the usual ward accounting; "year end" = 年度末 = May 31 after the year, the end of
-the closing period 出納整理期間, :func:`kokuho_nb.fiscal.year_end`):
+the closing period 出納整理期間, :func:`kokuho_nb.months.year_end`):
 
 - **現年分** of fiscal year ``fy``: the charges of ``fy``. 調定額 = their amounts; 収納額 = payments on them
   dated on or before the year end, capped per instalment at its amount (an over-payment 過誤納 is refunded,
@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kokuho_nb.fiscal import year_end
+from kokuho_nb.months import year_end
 
 KEYS = ["household_id", "fiscal_year", "instalment"]
 PARTS = ("current", "carried", "total")
@@ -216,7 +216,7 @@ def _position(p: _Prepared, at: dt.date) -> dict[str, dict[str, Any]]:
 def collection_stats(ledger: Any, fiscal_year: int, *, exclude_whereabouts_unknown: bool = False) -> dict:
     """現年分 / 滞納繰越分 / 総合 調定額, 収納額, 不納欠損額, 収入未済額 and 収納率 of ``fiscal_year`` at its year end.
 
-    ``ledger`` is a :class:`kokuho_nb.ledger.model.Ledger` (canonical tables). Returns ``{"fiscal_year",
+    ``ledger`` is a :class:`kokuho_nb.store.tables.Ledger` (canonical tables). Returns ``{"fiscal_year",
     "year_end", "exclude_whereabouts_unknown", "complete", "current": {...}, "carried": {...}, "total": {...}}``
     where each part has ``charged, collected, written_off, outstanding`` (yen) and ``rate`` (percent, None
     when nothing was charged). ``complete`` is False when the ledger's as-of date is before the year end

@@ -26,8 +26,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kokuho_nb.params import load_yaml, parameter
-from kokuho_nb.store.cache import index_of
+from kokuho_nb.frames import index_of
+from kokuho_nb.params import load_yaml, parameter, parameters_dir
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ FEATURES: dict[str, str] = {
     "promise_kept_recent": "the latest promise was kept (paid) and its date is within monitor_days",
     "promise_broken": "the latest promise date passed (+grace) without the promised payment",
     "monitoring": "promise pending or recently kept, or an active pledge being paid",
-    "meeting_assigned": "the monthly meeting assigned the case (see kokuho_nb.targets.decisions)",
+    "meeting_assigned": "the monthly meeting assigned the case (see kokuho_nb.casework.decisions)",
     "days_to_limitation": "days from the triage date to nearest_limitation (BIG if none)",
 }
 
@@ -116,7 +116,6 @@ def _rules_cached(mtime_key: str) -> tuple[Rule, ...]:
 
 def rules(as_of: dt.date | None = None) -> tuple[Rule, ...]:
     """The triage rules in force on ``as_of`` (all when None), heaviest first."""
-    from kokuho_nb.params import parameters_dir
 
     path = parameters_dir() / PARAM_FILE
     found = _rules_cached(f"{path}:{path.stat().st_mtime}")
@@ -462,7 +461,7 @@ def triage_frame(
 ) -> pd.DataFrame:
     """Triage a case view (contract columns) with its history; one row per household.
 
-    ``assigned`` (optional, from :func:`kokuho_nb.targets.decisions.assigned_cases`) marks the cases the
+    ``assigned`` (optional, from :func:`kokuho_nb.casework.decisions.assigned_cases`) marks the cases the
     meeting assigned (reason MEETING_ASSIGNED). Columns: the case columns in :data:`CASE_COLUMNS`, then
     ``reasons`` (';'-joined codes), ``primary_reason``, ``queue`` (officer/specialist/centre or ''),
     ``next_action``, ``suspension_ground``, ``inquiry_mode``, ``leaflet_language``, ``immigration_link``,

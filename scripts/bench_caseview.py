@@ -47,10 +47,10 @@ def run_phase(phase: str, store: str, as_of: dt.date) -> dict[str, Any]:
     if phase == "compute":
         from kokuho_nb.cases import case_view
         from kokuho_nb.law.caseview import law_columns
-        from kokuho_nb.store.snapshots import load_snapshot
+        from kokuho_nb.store import Store
 
         start = _clock()
-        ledger = load_snapshot(store, as_of=as_of)
+        ledger = Store(store).ledger_for(as_of)
         out["load_snapshot"] = _since(start)
         step = _clock()
         base = case_view(ledger, as_of, with_law=False)
@@ -65,17 +65,17 @@ def run_phase(phase: str, store: str, as_of: dt.date) -> dict[str, Any]:
         out["charges"] = len(ledger.charges)
         del base
     elif phase in ("cold", "warm"):
-        from kokuho_nb.cases import load_case_view
-        from kokuho_nb.store import cache
-        from kokuho_nb.store.snapshots import _choose
+        from kokuho_nb.cases import load_case_view, view_path
+        from kokuho_nb.store import Store
 
-        path = cache.cache_path(store, _choose(store, None, as_of), as_of)
+        st = Store(store)
+        path = view_path(st, st.snapshot_for(as_of).id, as_of)
         if phase == "cold":
             path.unlink(missing_ok=True)
         elif not path.is_file():
             raise SystemExit(f"no cache file {path}: run the cold phase first")
         start = _clock()
-        view = load_case_view(store, as_of)
+        view = load_case_view(st, as_of)
         out["load_case_view"] = _since(start)
         step = _clock()
         load_case_view(store, as_of)

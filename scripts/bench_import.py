@@ -138,10 +138,10 @@ def child(ledger: str, store: str, profile: bool) -> None:
     seconds = time.perf_counter() - t0
     rows = {f: c["rows_read"] for f, c in report.files.items()}
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    from kokuho_nb.store.snapshots import load_snapshot
+    from kokuho_nb.store import Store
 
     t1 = time.perf_counter()
-    load_snapshot(store)
+    Store(store).load()
     load_seconds = time.perf_counter() - t1
     print(json.dumps({"seconds": seconds, "cpu_seconds": usage.ru_utime + usage.ru_stime, "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                       "load_seconds": load_seconds, "steps": {k: round(v, 2) for k, v in report.timings.items()}, "rows": rows, "quarantined": len(report.quarantine), "snapshot": report.snapshot_id}))

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from kokuho_nb.law.caseview import law_columns
-from kokuho_nb.ledger.model import Ledger
+from kokuho_nb.store.tables import Ledger
 
 
 def build(households: int, seed: int, as_of: dt.date) -> Ledger:
@@ -88,9 +88,9 @@ def main() -> None:
     as_of = dt.date.fromisoformat(args.as_of)
     t0 = time.perf_counter()
     if args.store:
-        from kokuho_nb.store.snapshots import load_snapshot
+        from kokuho_nb.store import Store
 
-        ledger = load_snapshot(args.store)
+        ledger = Store(args.store).load()
     else:
         ledger = build(args.households, args.seed, as_of)
     t1 = time.perf_counter()

@@ -8,7 +8,7 @@ to the bare cost of the papermill kernel starts it needs.
 Without ``--store`` a ward is generated (``kokuho_nb.synth.generate`` when available, else the simple generator
 of scripts/bench_import.py) and imported into a temporary store. The month run is a child process (the CLI with
 ``--reissue``, so the triage is really computed), so its peak RSS is its own; notebook kernels are its
-children. The bare cost of a papermill kernel start comes from ``kokuho_nb.runner.kernel_start_cost()``.
+children. The bare cost of a papermill kernel start comes from ``kokuho_nb.runs.notebooks.kernel_start_cost()``.
 The process tree (CLI, pool workers, notebook kernels) is sampled from ``/proc`` every 0.1 s: the sum of its
 processes' RSS (peak) and their CPU time (each process's last sample, so a process's final 0.1 s is missed).
 Figures go to docs/performance.md (section "Target lists"). Not a test.
@@ -112,12 +112,12 @@ def main() -> int:
     ap.add_argument("--profile", action="store_true", help="profile the issue step (triage + selection) in-process")
     args = ap.parse_args()
 
-    from kokuho_nb.runner import kernel_start_cost
-    from kokuho_nb.store.snapshots import list_snapshots
+    from kokuho_nb.runs.notebooks import kernel_start_cost
+    from kokuho_nb.store import Store
 
     with tempfile.TemporaryDirectory() as tmp:
         store = Path(args.store) if args.store else _store(Path(tmp), args.households)
-        month = args.month or str(list_snapshots(store)[-1]["as_of"])[:7]
+        month = args.month or str(Store(store).latest().as_of)[:7]
         if args.profile:
             import cProfile
             import pstats

@@ -110,11 +110,11 @@ def build(households: int, sample: int, seed: int = 7) -> dict[str, object]:
 
 
 def timed(inp: dict[str, object]) -> tuple[pd.DataFrame, list, dict[str, float]]:
-    from kokuho_nb.targets import months
+    from kokuho_nb.months import Month
     from kokuho_nb.targets.lists import field_visits_done, select_lists
     from kokuho_nb.triage import triage_frame
 
-    as_of = months.month_start(MONTH)
+    as_of = Month.parse(MONTH).start
     steps: dict[str, float] = {}
     t = time.perf_counter()
     table = triage_frame(inp["cases"], as_of, contacts=inp["contacts"], inquiries=inp["inquiries"],
@@ -123,7 +123,7 @@ def timed(inp: dict[str, object]) -> tuple[pd.DataFrame, list, dict[str, float]]
     steps["triage_frame"] = time.perf_counter() - t
     t = time.perf_counter()
     contacts = inp["contacts"]
-    done = field_visits_done(contacts[contacts["date"] < pd.Timestamp(as_of)], MONTH)
+    done = field_visits_done(contacts[contacts["date"] < pd.Timestamp(as_of)], Month.parse(MONTH))
     plans = select_lists(table, inp["staff"], MONTH, field_done=done)
     steps["select_lists"] = time.perf_counter() - t
     return table, plans, steps

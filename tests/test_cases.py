@@ -13,8 +13,8 @@ import yaml
 from kokuho_nb import cases
 from kokuho_nb.cases import case_view, charge_state
 from kokuho_nb.errors import UserError
-from kokuho_nb.ledger.model import Ledger
 from kokuho_nb.params import REPO_ROOT
+from kokuho_nb.store.tables import Ledger
 
 AS_OF = date(2026, 11, 26)  # a Thursday; 現年分 = FY2026
 

@@ -11,15 +11,15 @@ import pandas as pd
 import pytest
 
 from kokuho_nb.cases import BASE_COLUMNS, LAW_COLUMNS, case_view, charge_state
-from kokuho_nb.fiscal import current_fiscal_year
 from kokuho_nb.law.calendar import shift_due_date
-from kokuho_nb.ledger.model import Ledger
-from kokuho_nb.store.snapshots import load_snapshot
+from kokuho_nb.months import current_fiscal_year
+from kokuho_nb.store import Store
+from kokuho_nb.store.tables import Ledger
 
 
 @pytest.fixture(scope="module")
 def ledger(small_store: Path) -> Ledger:
-    return load_snapshot(small_store)
+    return Store(small_store).load()
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +97,7 @@ def test_earlier_years_only_shrink_over_time(ledger: Ledger) -> None:
 def test_load_case_view_from_the_store(small_store: Path, ledger: Ledger, view: pd.DataFrame) -> None:
     from kokuho_nb.cases import load_case_view
 
-    pd.testing.assert_frame_equal(load_case_view(small_store), view)
-    later = load_case_view(small_store, date(2026, 12, 15), with_law=False)  # the latest snapshot, viewed later
+    pd.testing.assert_frame_equal(load_case_view(Store(small_store)), view)
+    later = load_case_view(Store(small_store), date(2026, 12, 15), with_law=False)  # the latest snapshot, viewed later
     assert len(later) == len(view)
     assert later["total_arrears"].sum() > view["total_arrears"].sum(), "December's instalment fell due"

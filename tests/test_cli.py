@@ -82,6 +82,7 @@ def test_user_error_is_japanese_without_traceback(tmp_path: Path) -> None:
                 UserError("台帳ファイル「世帯.csv」の3行目「所得区分」が不正です。", "bad code in line 3")))
     '''), encoding="utf-8")
     script = (f"import sys, kokuho_nb.commands as c; c.__path__.append({str(extra)!r}); "
+              "c.COMMANDS['boom'] = ('boom', 'boom'); "
               "from kokuho_nb.cli import main; sys.exit(main(['boom']))")
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
@@ -95,3 +96,23 @@ def test_real_command_with_bad_input_fails_in_japanese(tmp_path: Path) -> None:
     assert result.returncode != 0
     assert "エラー:" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_every_command_module_is_in_the_registry_and_help_imports_none() -> None:
+    """kokuho_nb.commands.COMMANDS names every command a module registers; `kokuho-nb --help` loads no module of
+    the suite's products (only the command being run is imported)."""
+    for info in pkgutil.iter_modules(commands.__path__):
+        module = importlib.import_module(f"kokuho_nb.commands.{info.name}")
+        if not hasattr(module, "register"):
+            continue
+        parser = argparse.ArgumentParser()
+        module.register(parser.add_subparsers())
+        for name in _choices(parser):
+            assert commands.COMMANDS.get(name, ("",))[0] == info.name, f"{name} ({info.name}) not in COMMANDS"
+    script = ("import sys; from kokuho_nb.cli import main\n"
+              "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+              "print(sorted(m for m in sys.modules if m.startswith(('kokuho_nb.meeting', 'kokuho_nb.targets', "
+              "'kokuho_nb.web', 'pandas'))))")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[]"

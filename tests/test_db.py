@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from kokuho_nb.errors import UserError
-from kokuho_nb.store import db
+from kokuho_nb.store import Store, db, import_log
 
 WRITERS = 4
 WRITES_EACH = 200
@@ -103,11 +103,11 @@ def test_record_import_logs_counts_and_failures(tmp_store: Path) -> None:
         "quarantine": [{"file": "調定.csv", "line": 3, "column": "調定額", "reason": "負の金額"}],
         "warnings": ["w1", "w2"],
     }
-    first = db.record_import(tmp_store, report, source="/data/ledger.zip")
+    first = import_log.record_import(Store(tmp_store), report, source="/data/ledger.zip")
     refused = {"ok": False, "snapshot": None, "files": {}, "quarantine": [], "warnings": []}
-    second = db.record_import(tmp_store, refused, source="/data/bad.zip", as_of="2026-11-30")
+    second = import_log.record_import(Store(tmp_store), refused, source="/data/bad.zip", as_of="2026-11-30")
     assert second > first
-    log = db.list_imports(tmp_store)
+    log = import_log.list_imports(Store(tmp_store))
     assert [e["ok"] for e in log] == [True, False]
     assert log[0]["snapshot_id"] == "2026-11-26_0123456789ab"
     assert log[0]["as_of"] == "2026-11-26"  # taken from the snapshot id

@@ -7,8 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from kokuho_nb.store import db
-from kokuho_nb.store.snapshots import list_snapshots
+from kokuho_nb.store import Store, import_log
 
 KOKUHO_NB = Path(sys.executable).with_name("kokuho-nb")
 
@@ -19,10 +18,10 @@ def test_import_command_is_logged(small_ledger_dir: Path, tmp_store: Path) -> No
          "--json"], capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
-    log = db.list_imports(tmp_store)
-    assert len(log) == 1, "kokuho-nb import records the import with kokuho_nb.store.db.record_import"
+    log = import_log.list_imports(Store(tmp_store))
+    assert len(log) == 1, "kokuho-nb import records the import with kokuho_nb.store.db.record_import (kokuho_nb.store.import_log)"
     entry = log[0]
-    assert entry["ok"] and entry["snapshot_id"] == report["snapshot"] == list_snapshots(tmp_store)[-1]["id"]
+    assert entry["ok"] and entry["snapshot_id"] == report["snapshot"] == [x.to_dict() for x in Store(tmp_store).snapshots()][-1]["id"]
     assert entry["as_of"] == "2026-11-26"
     files = entry["counts"]["files"]
     assert files["調定.csv"]["rows_read"] == report["files"]["調定.csv"]["rows_read"] > 0

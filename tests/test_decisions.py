@@ -11,11 +11,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from kokuho_nb.cli import main
-from kokuho_nb.errors import UserError
-from kokuho_nb.labels import t
-from kokuho_nb.meeting.common import Section, Table
-from kokuho_nb.meeting.decisions import (
+from kokuho_nb.casework.decisions import (
     FIELDS,
     SHEET_HEADER_ROW,
     case_decisions_for_lists,
@@ -24,8 +20,13 @@ from kokuho_nb.meeting.decisions import (
     rejects,
     revisit_households,
 )
+from kokuho_nb.cli import main
+from kokuho_nb.errors import UserError
+from kokuho_nb.labels import t
+from kokuho_nb.meeting.common import Section, Table
 from kokuho_nb.meeting.excel import write_workbook
 from kokuho_nb.meeting.pack import MeetingPack
+from kokuho_nb.store import Store
 
 HOUSEHOLDS = {"000101", "000102", "000103", "000104", "000105"}
 STAFF = {"K001", "K002", "S001"}
@@ -92,23 +93,23 @@ def test_sheet_has_rows_and_dropdowns(sheet: Path) -> None:
 
 def test_ingest_stores_valid_rows_and_is_idempotent(sheet: Path, tmp_store: Path, tmp_path: Path) -> None:
     filled = _fill(sheet, _ok_values(), tmp_path / "filled.xlsx")
-    rep = ingest_decisions(filled, tmp_store, households=HOUSEHOLDS, staff_codes=STAFF)
+    rep = ingest_decisions(filled, Store(tmp_store), households=HOUSEHOLDS, staff_codes=STAFF)
     assert rep.ok and rep.inserted == 3 and rep.blank == 1  # C03 left undecided
-    d = decisions_for_month(tmp_store, "2026-11")
+    d = decisions_for_month(Store(tmp_store), "2026-11")
     assert len(d) == 3
     c01 = d[d["item_ref"] == "C01"].iloc[0]
     assert c01["household_id"] == "000101" and c01["decided_at"] == "2026-11-27" and c01["row"] == SHEET_HEADER_ROW + 1
     # the same file again: nothing changes
-    again = ingest_decisions(filled, tmp_store, households=HOUSEHOLDS, staff_codes=STAFF)
+    again = ingest_decisions(filled, Store(tmp_store), households=HOUSEHOLDS, staff_codes=STAFF)
     assert again.already and again.inserted == 0
-    assert len(decisions_for_month(tmp_store, "2026-11")) == 3
+    assert len(decisions_for_month(Store(tmp_store), "2026-11")) == 3
     # a corrected file for the same month updates only what changed
     vals = _ok_values()
     vals["C02"] = {"decision_type": "差押を実施", "decided_at": "R8.11.27"}
     fixed = _fill(sheet, vals, tmp_path / "fixed.xlsx")
-    rep2 = ingest_decisions(fixed, tmp_store, households=HOUSEHOLDS, staff_codes=STAFF)
+    rep2 = ingest_decisions(fixed, Store(tmp_store), households=HOUSEHOLDS, staff_codes=STAFF)
     assert (rep2.inserted, rep2.updated, rep2.unchanged) == (0, 1, 2)
-    assert decisions_for_month(tmp_store, "2026-11").set_index("item_ref").loc["C02", "decision_type"] == "差押を実施"
+    assert decisions_for_month(Store(tmp_store), "2026-11").set_index("item_ref").loc["C02", "decision_type"] == "差押を実施"
 
 
 def test_ingest_errors_per_row_and_column_and_bad_rows_kept(sheet: Path, tmp_store: Path, tmp_path: Path) -> None:
@@ -117,7 +118,7 @@ def test_ingest_errors_per_row_and_column_and_bad_rows_kept(sheet: Path, tmp_sto
     vals["C03"] = {"decision_type": "差押を実施", "owner_code": "X999", "decided_at": "2026/13/40"}
     vals["P01"] = {"decision_type": "提案どおり実施", "owner_role": "部長", "decided_at": "2026-10-01"}
     bad = _fill(sheet, vals, tmp_path / "bad.xlsx")
-    rep = ingest_decisions(bad, tmp_store, households=HOUSEHOLDS, staff_codes=STAFF)
+    rep = ingest_decisions(bad, Store(tmp_store), households=HOUSEHOLDS, staff_codes=STAFF)
     assert not rep.ok
     assert rep.inserted == 1  # C01 is valid and is not lost
     by_row = {(e["row"], e["header"]) for e in rep.errors}
@@ -127,13 +128,13 @@ def test_ingest_errors_per_row_and_column_and_bad_rows_kept(sheet: Path, tmp_sto
     assert (r + 4, "担当役職") in by_row and (r + 4, "決定日") in by_row
     msg = next(e["message"] for e in rep.errors if e["row"] == r + 3 and e["header"] == "担当者コード")
     assert "bad.xlsx" in msg and f"{r + 3}行目" in msg and "I列" in msg and "X999" in msg
-    kept = rejects(tmp_store)
+    kept = rejects(Store(tmp_store))
     assert set(kept["row"]) == {r + 2, r + 3, r + 4}
     assert json.loads(kept.iloc[0]["raw"])["ref"] in {"C02", "C03", "P01"}
     # unknown household
     vals2 = {"C01": dict(_ok_values()["C01"])}
     other = _fill(sheet, vals2, tmp_path / "hh.xlsx")
-    rep3 = ingest_decisions(other, tmp_store, households={"000999"}, staff_codes=STAFF)
+    rep3 = ingest_decisions(other, Store(tmp_store), households={"000999"}, staff_codes=STAFF)
     assert rep3.errors[0]["header"] == "世帯番号" and "000101" in rep3.errors[0]["reason"]
 
 
@@ -141,20 +142,20 @@ def test_wrong_file_is_refused_with_japanese_message(tmp_path: Path, tmp_store: 
     junk = tmp_path / "x.xlsx"
     junk.write_text("not excel", encoding="utf-8")
     with pytest.raises(UserError) as exc:
-        ingest_decisions(junk, tmp_store, households=HOUSEHOLDS, staff_codes=STAFF)
+        ingest_decisions(junk, Store(tmp_store), households=HOUSEHOLDS, staff_codes=STAFF)
     assert "x.xlsx" in exc.value.message and "Excel" in exc.value.message
 
 
 def test_lists_read_decisions_of_previous_meeting(sheet: Path, tmp_store: Path, tmp_path: Path) -> None:
     filled = _fill(sheet, _ok_values(), tmp_path / "filled.xlsx")
-    ingest_decisions(filled, tmp_store, households=HOUSEHOLDS, staff_codes=STAFF)
-    lists = case_decisions_for_lists(tmp_store, "2026-12").set_index("household_id")
+    ingest_decisions(filled, Store(tmp_store), households=HOUSEHOLDS, staff_codes=STAFF)
+    lists = case_decisions_for_lists(Store(tmp_store), "2026-12").set_index("household_id")
     assert set(lists.index) == {"000101", "000103"}  # cases only, not proposals
     assert lists.loc["000101", "list_action"] == "assign"
     assert lists.loc["000101", "assign_role"] == "特別整理専門員" and lists.loc["000101", "owner_code"] == "S001"
     assert lists.loc["000103", "list_action"] == "revisit"
-    assert revisit_households(tmp_store, "2026-12") == {"000103"}
-    assert case_decisions_for_lists(tmp_store, "2026-11").empty  # nothing decided in October
+    assert revisit_households(Store(tmp_store), "2026-12") == {"000103"}
+    assert case_decisions_for_lists(Store(tmp_store), "2026-11").empty  # nothing decided in October
 
 
 def test_cli_ingest_json_and_exit_codes(sheet: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -181,10 +182,9 @@ def test_past_month_uses_the_earliest_later_snapshot(tmp_path: Path) -> None:
     """The demo replays past months with one snapshot taken today: the pack and the ingest then read that
     snapshot (everything derived as of the month end from dated records) instead of failing."""
     from kokuho_nb.ledger.importer import import_ledger
-    from kokuho_nb.meeting.inputs import _ledger_for
 
     store = tmp_path / "store"
     fixture = Path(__file__).parent / "fixtures" / "ledger" / "standard"
     rep = import_ledger(fixture, store, as_of=dt.date(2026, 11, 26))
-    assert _ledger_for(store, dt.date(2026, 10, 31)).snapshot_id == rep.snapshot_id
-    assert _ledger_for(store, dt.date(2026, 12, 31)).snapshot_id == rep.snapshot_id
+    assert Store(store).ledger_for(dt.date(2026, 10, 31)).snapshot_id == rep.snapshot_id
+    assert Store(store).ledger_for(dt.date(2026, 12, 31)).snapshot_id == rep.snapshot_id

@@ -16,8 +16,9 @@ from kokuho_nb.law import deadlines, rate_gap_notice
 from kokuho_nb.law.caseview import household_suspensions, instalment_payments, law_columns, law_instalments
 from kokuho_nb.law.entaikin import compute, rate_for, rate_gap
 from kokuho_nb.law.limitation import expires_within, limitation_date
-from kokuho_nb.law.sample import random_ledger
 from kokuho_nb.params import REPO_ROOT
+from kokuho_nb.store import Store
+from tests.helpers.law_sample import random_ledger
 
 AS_OF = dt.date(2026, 11, 26)
 
@@ -257,12 +258,11 @@ def test_per_instalment_state_matches_scalar_rules() -> None:
 def test_law_columns_on_the_imported_synthetic_ward(request) -> None:
     """Integration with the canonical Ledger of a real import (skipped until the synthetic ward exists)."""
     try:
-        from kokuho_nb.store.snapshots import load_snapshot
-        from kokuho_nb.synth import generate  # noqa: F401
+                from kokuho_nb.synth import generate  # noqa: F401
     except ImportError:
         pytest.skip("kokuho_nb.synth.generate is not available yet")
     store = request.getfixturevalue("small_store")
-    ledger = load_snapshot(store)
+    ledger = Store(store).load()
     as_of = ledger.as_of or AS_OF
     got = law_columns(ledger, as_of)
     assert set(ledger.households["household_id"]) <= set(got.index)

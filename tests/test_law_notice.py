@@ -10,11 +10,13 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
+from kokuho_nb.casework.issued import IssueResult
 from kokuho_nb.law import rate_gap_notice
-from kokuho_nb.targets.lists import IssueResult
-from kokuho_nb.targets.month import summary_html
-from kokuho_nb.targets.workbook import SHEET, ListMeta, build_workbook, column_letters, workbook_bytes
+from kokuho_nb.store import Store
+from kokuho_nb.targets.render import summary_html
+from kokuho_nb.targets.workbook import SHEET, ListMeta, build_workbook, column_letters
 from kokuho_nb.web.common import header_html
+from kokuho_nb.xlsx import workbook_bytes
 from tests.test_law_caseview import RATES_2027, law_parameters, set_rate
 
 
@@ -48,8 +50,8 @@ def test_the_notice_names_the_year_and_the_last_day() -> None:
 
 
 def test_summary_html_carries_the_notice_only_past_the_last_rate(tmp_store: Path) -> None:
-    assert notice() in summary_html(tmp_store, _issue("2027-01"))
-    december = summary_html(tmp_store, _issue("2026-12"))
+    assert notice() in summary_html(Store(tmp_store), _issue("2027-01"))
+    december = summary_html(Store(tmp_store), _issue("2026-12"))
     assert "延滞金の割合" not in december and "entaikin-notice\">" not in december
 
 
@@ -74,7 +76,7 @@ def test_no_notice_once_the_ward_adds_the_rate(gap_parameters: Path, tmp_store: 
     assert notice() is not None
     set_rate(gap_parameters, 2027, RATES_2027)  # edited in place: seen without clearing caches by hand
     assert notice() is None
-    assert "延滞金の割合" not in summary_html(tmp_store, _issue("2027-01"))
+    assert "延滞金の割合" not in summary_html(Store(tmp_store), _issue("2027-01"))
     assert _sheet("2027-01")[f"{column_letters()['contact_date']}2"].value is None
     assert "kokuho-entaikin-notice\"" not in header_html("x", synthetic=False, as_of=dt.date(2027, 1, 5))
 

@@ -14,11 +14,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kokuho_nb.errors import UserError
-from kokuho_nb.law._params import clear_cache
 from kokuho_nb.law.calendar import add_months_minpo, add_months_minpo_vec, shift_due_date
 from kokuho_nb.law.entaikin import compute
 from kokuho_nb.law.limitation import expires_within, limitation_detail, warning_horizon
 from kokuho_nb.params import REPO_ROOT
+from kokuho_nb.params import refresh as clear_cache
 
 D0 = dt.date(2025, 4, 1)
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -15,7 +15,8 @@ import pytest
 
 from kokuho_nb.errors import UserError
 from kokuho_nb.ledger.importer import import_ledger
-from kokuho_nb.store.snapshots import list_snapshots, load_quarantine, load_snapshot, snapshots_dir
+from kokuho_nb.store import Store
+from kokuho_nb.store.snapshots import snapshots_dir
 
 FIXTURE = Path(__file__).parent / "fixtures" / "ledger" / "standard"
 
@@ -82,7 +83,7 @@ def test_standard_ledger_imports_completely(tmp_path: Path) -> None:
     # default as-of: the latest payment/contact date in the ledger (折衝記録 2025-03-12)
     assert report.as_of == dt.date(2025, 3, 12)
     assert report.snapshot_id.startswith("2025-03-12_") and len(report.snapshot_id) == len("2025-03-12_") + 12
-    ledger = load_snapshot(store)
+    ledger = Store(store).load()
     assert ledger.snapshot_id == report.snapshot_id and ledger.as_of == dt.date(2025, 3, 12)
     assert ledger.households["household_id"].tolist()[:2] == ["000101", "000102"]  # leading zeros kept
     assert ledger.households["has_phone"].dtype == "boolean"
@@ -100,7 +101,7 @@ def test_optional_files_absent_give_empty_tables_with_columns(tmp_path: Path) ->
                                                          "研修記録.csv")})
     report = import_ledger(ledger_dir, tmp_path / "store", as_of="2025-05-31")
     assert set(report.files) == {"世帯.csv", "調定.csv", "担当者.csv"}
-    ledger = load_snapshot(tmp_path / "store")
+    ledger = Store(tmp_path / "store").load()
     assert len(ledger.payments) == 0 and list(ledger.payments.columns) == [
         "household_id", "fiscal_year", "instalment", "paid_date", "amount"]
     assert ledger.payments["paid_date"].dtype == "datetime64[ns]"
@@ -116,9 +117,9 @@ def test_each_encoding_gives_the_same_tables(tmp_path: Path, encoding: str) -> N
     manifest = json.loads((snapshots_dir(tmp_path / "store") / report.snapshot_id / "manifest.json").read_text())
     assert manifest["files"]["世帯.csv"]["encoding"] == {"utf-8": "utf-8", "utf-8-sig": "utf-8-sig", "cp932": "cp932",
                                                          "shift_jis": "cp932"}[encoding]
-    got = load_snapshot(tmp_path / "store")
+    got = Store(tmp_path / "store").load()
     import_ledger(FIXTURE, tmp_path / "ref", as_of="2025-05-31")
-    ref = load_snapshot(tmp_path / "ref")
+    ref = Store(tmp_path / "ref").load()
     for name, df in ref.tables().items():
         pd.testing.assert_frame_equal(getattr(got, name), df, check_dtype=True)
 
@@ -133,7 +134,7 @@ def test_full_width_era_dates_yen_with_commas(tmp_path: Path) -> None:
     ledger_dir = make_ledger(tmp_path, {"調定.csv": charges, "収納.csv": None})
     report = import_ledger(ledger_dir, tmp_path / "store", as_of="2025-05-31")
     assert report.quarantine == []
-    ch = load_snapshot(tmp_path / "store").charges
+    ch = Store(tmp_path / "store").load().charges
     assert ch["household_id"].tolist() == ["000101", "000101", "000102"]
     assert ch["fiscal_year"].tolist() == [2023, 2023, 2019]
     assert ch["instalment"].tolist() == [1, 2, 0]
@@ -149,7 +150,7 @@ def test_half_width_katakana_stored_full_width(tmp_path: Path) -> None:
     households = fixture_text("世帯.csv").replace("ヤマダ　タロウ", "ﾔﾏﾀﾞ ﾀﾛｳ")
     ledger_dir = make_ledger(tmp_path, {"世帯.csv": households}, encoding="cp932")
     import_ledger(ledger_dir, tmp_path / "store")
-    hh = load_snapshot(tmp_path / "store").households
+    hh = Store(tmp_path / "store").load().households
     assert hh.loc[hh["household_id"] == "000101", "name_kana"].item() == "ヤマダ\u3000タロウ"
 
 
@@ -162,7 +163,7 @@ def test_quoted_newlines_and_blank_lines_keep_true_line_numbers(tmp_path: Path) 
     )
     report = import_ledger(make_ledger(tmp_path, {"折衝記録.csv": contacts}), tmp_path / "store")
     assert entries(report, "折衝記録.csv") == [(5, "手段")]
-    memo = load_snapshot(tmp_path / "store").contacts["memo"].tolist()
+    memo = Store(tmp_path / "store").load().contacts["memo"].tolist()
     assert memo == ["一行目\n二行目"]
 
 
@@ -253,7 +254,7 @@ def test_bad_cells_are_quarantined_with_file_line_column_and_reason(tmp_path: Pa
     assert report.files["調定.csv"]["yen_quarantined"] == 8000 - 8000 + 8000 + 8000 + 8000
     assert_reconciles(report)
     # nothing lost: the quarantine file in the snapshot holds every entry with the raw row
-    q = load_quarantine(tmp_path / "store")
+    q = Store(tmp_path / "store").quarantine()
     assert len(q) == len(report.quarantine)
     row = json.loads(q[(q["file"] == "調定.csv") & (q["line"] == 10)]["row"].item())
     assert row["調定額"] == "-8000" and row["世帯番号"] == "000103"
@@ -285,7 +286,7 @@ def test_duplicate_keys_keep_the_first_row(tmp_path: Path) -> None:
     assert entries(report, "世帯.csv") == [(7, "世帯番号")]
     reason = next(q["reason"] for q in report.quarantine if q["file"] == "調定.csv")
     assert "2行目" in reason
-    ledger = load_snapshot(tmp_path / "store")
+    ledger = Store(tmp_path / "store").load()
     first = ledger.charges[(ledger.charges["household_id"] == "000101") & (ledger.charges["instalment"] == 1)]
     assert first["amount"].tolist() == [10000]
     assert ledger.households.loc[ledger.households["household_id"] == "000101", "name_kana"].item() == "ヤマダ\u3000タロウ"
@@ -302,7 +303,7 @@ def test_unknown_household_is_quarantined_not_dropped(tmp_path: Path) -> None:
     q = next(q for q in report.quarantine if q["file"] == "調定.csv")
     assert q["value"] == "009999" and "世帯.csv にありません" in q["reason"]
     assert report.files["調定.csv"]["yen_quarantined"] == 7000
-    assert len(load_quarantine(tmp_path / "store")) == 2
+    assert len(Store(tmp_path / "store").quarantine()) == 2
 
 
 def test_rows_of_a_quarantined_household_follow_it_with_a_reason(tmp_path: Path) -> None:
@@ -339,7 +340,7 @@ def test_overpayment_is_accepted_and_listed_never_negative(tmp_path: Path) -> No
         "amount": 25000, "paid": 30000, "excess": 5000,
     }]
     assert any(w["code"] == "overpayments" for w in report.warnings)
-    ch = load_snapshot(tmp_path / "store").charges
+    ch = Store(tmp_path / "store").load().charges
     assert ch.loc[(ch["household_id"] == "000102") & (ch["instalment"] == 2), "paid"].item() == 30000
 
 
@@ -352,7 +353,7 @@ def test_payment_sum_mismatch_is_a_warning_not_a_rejection(tmp_path: Path) -> No
         "charge_paid": 3000, "payments_sum": 2000, "difference": 1000,
     }]
     assert any(w["code"] == "payment_mismatch" for w in report.warnings)
-    assert len(load_snapshot(tmp_path / "store").payments) == 5
+    assert len(Store(tmp_path / "store").load().payments) == 5
 
 
 def test_extra_columns_are_kept_aside_and_warned(tmp_path: Path) -> None:
@@ -360,7 +361,7 @@ def test_extra_columns_are_kept_aside_and_warned(tmp_path: Path) -> None:
     text = [text[0] + ",内線"] + [line + f",{100 + i}" for i, line in enumerate(text[1:])]
     report = import_ledger(make_ledger(tmp_path, {"担当者.csv": "\n".join(text) + "\n"}), tmp_path / "store")
     assert [w["columns"] for w in report.warnings if w["code"] == "extra_columns"] == [["内線"]]
-    ledger = load_snapshot(tmp_path / "store")
+    ledger = Store(tmp_path / "store").load()
     assert "内線" not in ledger.staff.columns
     extra = pq.read_table(snapshots_dir(tmp_path / "store") / report.snapshot_id / "extra_staff.parquet").to_pandas()
     assert extra["内線"].tolist() == ["100", "101", "102"] and extra["line"].tolist() == [2, 3, 4]
@@ -374,7 +375,7 @@ def test_totals_reconcile_with_an_independent_sum(tmp_path: Path) -> None:
     assert c["rows_read"] == 10 and c["rows_quarantined"] == 2
     assert c["yen_read"] == 95000 + 1234 + 4321 + 1000
     assert c["yen_quarantined"] == 4321 + 1000
-    assert load_snapshot(tmp_path / "store").charges["amount"].sum() == c["yen_accepted"]
+    assert Store(tmp_path / "store").load().charges["amount"].sum() == c["yen_accepted"]
     assert_reconciles(report)
 
 
@@ -384,10 +385,10 @@ def test_reimport_of_the_same_ledger_and_date_creates_no_duplicate(tmp_path: Pat
     first = import_ledger(FIXTURE, store, as_of="2025-05-31")
     again = import_ledger(make_ledger(tmp_path), store, as_of="2025-05-31")  # same bytes, other folder
     assert again.snapshot_id == first.snapshot_id and again.already_imported and not first.already_imported
-    assert [s["id"] for s in list_snapshots(store)] == [first.snapshot_id]
+    assert [s["id"] for s in [x.to_dict() for x in Store(store).snapshots()]] == [first.snapshot_id]
     later = import_ledger(FIXTURE, store, as_of="2025-06-30")
     assert later.snapshot_id != first.snapshot_id
-    assert len(list_snapshots(store)) == 2
+    assert len([x.to_dict() for x in Store(store).snapshots()]) == 2
 
 
 def test_failure_half_way_leaves_no_partial_snapshot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -407,11 +408,11 @@ def test_failure_half_way_leaves_no_partial_snapshot(tmp_path: Path, monkeypatch
     with pytest.raises(OSError):
         import_ledger(FIXTURE, store, as_of="2025-05-31")
     assert calls["n"] >= 4  # the failure happened part-way through the tables
-    assert list_snapshots(store) == []
+    assert [x.to_dict() for x in Store(store).snapshots()] == []
     assert list(snapshots_dir(store).iterdir()) == []  # no snapshot folder, no temp folder left
     monkeypatch.setattr(snapshots, "_write_table", real)
     report = import_ledger(FIXTURE, store, as_of="2025-05-31")
-    assert not report.already_imported and len(list_snapshots(store)) == 1
+    assert not report.already_imported and len([x.to_dict() for x in Store(store).snapshots()]) == 1
 
 
 class _CP932Info(zipfile.ZipInfo):
@@ -471,7 +472,7 @@ def test_dates_after_as_of_are_kept_and_warned(tmp_path: Path) -> None:
     report = import_ledger(FIXTURE, tmp_path / "store", as_of="2024-12-31")
     codes = {(w["code"], w["file"]) for w in report.warnings}
     assert ("dates_after_as_of", "収納.csv") in codes and ("dates_after_as_of", "折衝記録.csv") in codes
-    assert len(load_snapshot(tmp_path / "store").payments) == 5
+    assert len(Store(tmp_path / "store").load().payments) == 5
 
 
 def test_copying_fixture_helper_is_faithful(tmp_path: Path) -> None:
@@ -487,7 +488,7 @@ def test_cp932_after_a_long_ascii_start_is_still_read_as_cp932(tmp_path: Path) -
     ledger_dir = make_ledger(tmp_path, {"研修記録.csv": text}, encoding="cp932")
     report = import_ledger(ledger_dir, tmp_path / "store")
     assert report.files["研修記録.csv"]["rows_accepted"] == 40_001
-    assert load_snapshot(tmp_path / "store").trainings["course"].iloc[-1] == "滞納処分の停止"
+    assert Store(tmp_path / "store").load().trainings["course"].iloc[-1] == "滞納処分の停止"
 
 
 def test_utf8_file_with_a_stray_byte_late_is_refused(tmp_path: Path) -> None:

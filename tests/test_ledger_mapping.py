@@ -11,7 +11,7 @@ import pytest
 from kokuho_nb.errors import UserError
 from kokuho_nb.ledger.importer import import_ledger
 from kokuho_nb.ledger.mapping import load_mapping
-from kokuho_nb.store.snapshots import load_snapshot
+from kokuho_nb.store import Store
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ledger"
 VENDOR = FIXTURES / "example_vendor"
@@ -23,9 +23,9 @@ def test_example_vendor_ledger_imports_to_the_same_tables_as_the_standard(tmp_pa
     assert report.ok and report.quarantine == [] and report.mapping == "example_vendor"
     assert set(report.files) == {"世帯.csv", "調定.csv", "担当者.csv", "収納.csv", "折衝記録.csv"}
     assert report.files["調定.csv"]["yen_read"] == 95000
-    got = load_snapshot(tmp_path / "vendor")
+    got = Store(tmp_path / "vendor").load()
     import_ledger(STANDARD, tmp_path / "standard", as_of="2025-05-31")
-    ref = load_snapshot(tmp_path / "standard")
+    ref = Store(tmp_path / "standard").load()
     for table in ("households", "charges", "staff", "payments", "contacts"):
         pd.testing.assert_frame_equal(getattr(got, table), getattr(ref, table), check_dtype=True)
     assert got.households["income_class"].tolist()[:3] == ["軽減7割", "軽減なし", "未申告"]
@@ -86,7 +86,7 @@ files:
     )
     report = import_ledger(ledger, tmp_path / "store", mapping=mapping, as_of="2025-05-31")
     assert report.quarantine == []
-    hh = load_snapshot(tmp_path / "store").households
+    hh = Store(tmp_path / "store").load().households
     assert hh["household_id"].tolist() == ["0007", "0008"]
     assert hh["name_kana"].tolist() == ["スズキ\u3000ケン", "ササキ\u3000ユウ"]
     assert hh["income_class"].tolist() == ["軽減7割", "軽減なし"]

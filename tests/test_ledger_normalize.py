@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kokuho_nb.contract import file_spec
 from kokuho_nb.era import to_wareki, to_wareki_short
-from kokuho_nb.ledger.model import column_dtype
 from kokuho_nb.ledger.normalize import (
     NormalizeError,
     norm_bool,
@@ -27,7 +27,7 @@ from kokuho_nb.ledger.normalize import (
     normalize_column,
     scalar_normalizer,
 )
-from kokuho_nb.ledger.schema import file_spec
+from kokuho_nb.store.tables import column_dtype
 
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 FULLWIDTH = str.maketrans({chr(c): chr(c + 0xFEE0) for c in range(0x21, 0x7F)})

@@ -11,7 +11,8 @@ import pytest
 
 from kokuho_nb.errors import UserError
 from kokuho_nb.ledger.importer import import_ledger
-from kokuho_nb.store.snapshots import list_snapshots, load_snapshot, read_manifest, snapshots_dir
+from kokuho_nb.store import Store
+from kokuho_nb.store.snapshots import read_manifest, snapshots_dir
 
 FIXTURE = Path(__file__).parent / "fixtures" / "ledger" / "standard"
 
@@ -25,25 +26,25 @@ def store(tmp_path: Path) -> Path:
 
 
 def test_list_is_ordered_by_as_of(store: Path) -> None:
-    snaps = list_snapshots(store)
+    snaps = [x.to_dict() for x in Store(store).snapshots()]
     assert [s["as_of"] for s in snaps] == ["2024-05-31", "2025-01-31", "2025-05-31"]
     assert all(s["counts"]["charges"] == 7 and s["quarantined"] == 0 for s in snaps)
 
 
 def test_load_latest_by_default_or_latest_not_after_a_date(store: Path) -> None:
-    assert load_snapshot(store).as_of == dt.date(2025, 5, 31)
-    assert load_snapshot(store, as_of=dt.date(2025, 3, 1)).as_of == dt.date(2025, 1, 31)
-    assert load_snapshot(store, as_of="2025-01-31").as_of == dt.date(2025, 1, 31)
-    sid = list_snapshots(store)[0]["id"]
-    assert load_snapshot(store, snapshot_id=sid).as_of == dt.date(2024, 5, 31)
+    assert Store(store).load().as_of == dt.date(2025, 5, 31)
+    assert Store(store).ledger_for(dt.date(2025, 3, 1), or_earliest=False).as_of == dt.date(2025, 1, 31)
+    assert Store(store).ledger_for(dt.date(2025, 1, 31), or_earliest=False).as_of == dt.date(2025, 1, 31)
+    sid = [x.to_dict() for x in Store(store).snapshots()][0]["id"]
+    assert Store(store).load(sid).as_of == dt.date(2024, 5, 31)
     with pytest.raises(UserError):
-        load_snapshot(store, as_of=dt.date(2020, 1, 1))
+        Store(store).ledger_for(dt.date(2020, 1, 1), or_earliest=False)
     with pytest.raises(UserError):
-        load_snapshot(store, snapshot_id="2099-01-01_000000000000")
+        Store(store).load("2099-01-01_000000000000")
 
 
 def test_manifest_is_complete(store: Path) -> None:
-    sid = list_snapshots(store)[-1]["id"]
+    sid = [x.to_dict() for x in Store(store).snapshots()][-1]["id"]
     m = read_manifest(store, sid)
     assert m["id"] == sid and m["as_of"] == "2025-05-31" and len(m["source_hash"]) == 64
     assert m["synthetic"] is False and m["mapping"] == "standard"
@@ -78,7 +79,7 @@ def test_leftover_temp_folders_are_ignored_and_old_ones_removed(store: Path) -> 
         (d / "households.parquet").write_bytes(b"partial")
     old = time.time() - 7 * 3600
     os.utime(stale, (old, old))
-    assert len(list_snapshots(store)) == 3
+    assert len([x.to_dict() for x in Store(store).snapshots()]) == 3
     import_ledger(FIXTURE, store, as_of="2025-06-30")
     assert fresh.exists() and not stale.exists()
-    assert len(list_snapshots(store)) == 4
+    assert len([x.to_dict() for x in Store(store).snapshots()]) == 4

@@ -13,12 +13,14 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from kokuho_nb.casework.decisions import FIELDS, SHEET_HEADER_ROW, ingest_decisions
 from kokuho_nb.labels import t
 from kokuho_nb.meeting import build_pack, write_outputs
 from kokuho_nb.meeting.common import Section, Table
-from kokuho_nb.meeting.decisions import FIELDS, SHEET_HEADER_ROW, ingest_decisions
 from kokuho_nb.meeting.excel import write_workbook
 from kokuho_nb.meeting.pack import MeetingPack
+from kokuho_nb.months import Month
+from kokuho_nb.store import Store
 
 MONTH = "2026-11"
 FIXTURE = Path(__file__).parent / "fixtures" / "ledger" / "standard"
@@ -58,7 +60,7 @@ def _october_decisions(store: Path, tmp: Path, households: list[str]) -> None:
         ws.cell(row=r, column=FIELDS.index("owner_role") + 1, value=fill[ref][1] or None)
         ws.cell(row=r, column=FIELDS.index("decided_at") + 1, value="2026-10-30")
     wb.save(path)
-    rep = ingest_decisions(path, store)
+    rep = ingest_decisions(path, Store(store))
     assert rep.ok and rep.inserted == 3, rep.to_dict()
 
 
@@ -69,9 +71,8 @@ def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     store = work / "store"
     shutil.copytree(src, store)  # the shared store stays read-only
     from kokuho_nb.cases import case_view
-    from kokuho_nb.store.snapshots import load_snapshot
 
-    ledger = load_snapshot(store)
+    ledger = Store(store).load()
     cv = case_view(ledger, dt.date(2026, 10, 31), with_law=False)
     owing = list(cv.loc[cv["total_arrears"] > 0, "household_id"].sort_values())
     _october_decisions(store, work, owing[:2])
@@ -175,17 +176,17 @@ def test_html_and_workbook(built: dict) -> None:
 
 
 def test_demo_meeting_decides_every_row(built: dict, tmp_path: Path) -> None:
-    from kokuho_nb.meeting.decisions import case_decisions_for_lists, decisions_for_month
-    from kokuho_nb.meeting.demo import fill_simulated_decisions
+    from kokuho_nb.casework.decisions import case_decisions_for_lists, decisions_for_month
+    from kokuho_nb.synth.decisions_sim import fill_simulated_decisions
 
     pack = built["pack"]
     cats = {r["household_id"]: r["categories"] for r in pack.section("difficult").data["shown"]}
     filled = fill_simulated_decisions(built["paths"]["xlsx"], tmp_path / "filled.xlsx", cats)
-    rep = ingest_decisions(filled, built["store"])
+    rep = ingest_decisions(filled, Store(built["store"]))
     assert rep.ok, rep.errors
     assert rep.inserted == len(pack.decision_rows)
-    assert len(decisions_for_month(built["store"], MONTH)) == len(pack.decision_rows)
-    lists = case_decisions_for_lists(built["store"], "2026-12")
+    assert len(decisions_for_month(Store(built["store"]), MONTH)) == len(pack.decision_rows)
+    lists = case_decisions_for_lists(Store(built["store"]), "2026-12")
     assert set(lists["household_id"]) == set(cats)
 
 
@@ -194,20 +195,20 @@ def test_missing_entaikin_rate_is_said_on_the_cover(built: dict, monkeypatch: py
     start and says so (attrs); the pack repeats that notice on its cover and in the notebook's fragment."""
     import dataclasses
 
-    import kokuho_nb.cases as cases_module
+    import kokuho_nb.meeting.inputs as inputs_module
     from kokuho_nb.meeting.inputs import gather
     from kokuho_nb.meeting.render import fragment_html, render_html
 
     notice = "2027年の延滞金の割合が未設定のため、延滞金は2026年12月31日までの額です。"
-    real = cases_module.cached_case_view
+    real = inputs_module.cached_case_view
 
     def with_notice(*args, **kwargs):  # type: ignore[no-untyped-def]
         view = real(*args, **kwargs).copy()
         view.attrs["entaikin_notice"] = notice if kwargs.get("with_law", True) else None
         return view
 
-    monkeypatch.setattr(cases_module, "cached_case_view", with_notice)
-    inp = gather(MONTH, built["store"])
+    monkeypatch.setattr(inputs_module, "cached_case_view", with_notice)
+    inp = gather(Month.parse(MONTH), Store(built["store"]))
     assert inp.notes == [notice]
     pack = dataclasses.replace(built["pack"], notes=inp.notes)
     cover = render_html(pack).split('<section class="sec')[0]

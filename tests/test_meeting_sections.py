@@ -8,28 +8,17 @@ import math
 import pandas as pd
 import pytest
 
-from kokuho_nb.errors import UserError
 from kokuho_nb.labels import t
 from kokuho_nb.meeting import activity, analysis, difficult, key_targets, next_month, officers, plan
 from kokuho_nb.meeting.casefacts import broken_pledges, last_progress, open_promises
-from kokuho_nb.meeting.common import activity_year, add_months, month_end, parse_month
 from kokuho_nb.meeting.figures import ChargeBook, monthly_figures
+from kokuho_nb.months import Month
 
 D = pd.Timestamp
 
 
 # --- months and plan path -------------------------------------------------------------------------------------
 
-def test_months() -> None:
-    assert parse_month("2026-7") == "2026-07"
-    assert add_months("2026-11", 2) == "2027-01"
-    assert add_months("2026-01", -1) == "2025-12"
-    assert month_end("2027-02") == dt.date(2027, 2, 28)
-    with pytest.raises(UserError) as exc:
-        parse_month("2026-13")
-    assert "2026-13" in exc.value.message
-    assert activity_year(dt.date(2026, 11, 26)) == (dt.date(2026, 4, 1), dt.date(2027, 3, 31))
-    assert activity_year(dt.date(2027, 3, 1)) == (dt.date(2026, 4, 1), dt.date(2027, 3, 31))
 
 
 def test_plan_path_interpolation() -> None:
@@ -263,12 +252,13 @@ def test_next_month_schedule_and_proposals() -> None:
                              "pace": 1600.0, "behind": True, "shortfall": 600.0, "per_month": 400.0}}
     props = next_month.derive_proposals({"status": status}, {"flagged": ["K2"]},
                                         {"counts": {"broken": 3, "limitation": 0, "large_never": 0}},
-                                        {"gap": 1.0e8}, next_month="2026-12", year_start=start, year_end=end)
+                                        {"gap": 1.0e8}, next_month=Month.parse("2026-12"), year_start=start,
+                                        year_end=end)
     need = math.ceil(3000 * ((dt.date(2026, 12, 31) - start).days + 1) / 365 - 1000)
     assert props[0]["number"] == need and f"{need:,} 件" in props[0]["text"]
     assert "600 件不足" in props[0]["basis"]
     assert [p["code"] for p in props] == ["P01", "P02", "P03", "P04"]
-    sec = next_month.build_next_month("2026-06", props)
+    sec = next_month.build_next_month(Month.parse("2026-06"), props)
     items = list(sec.table("schedule")[t("meeting.col.schedule_item")])
     assert any("当初賦課" in i for i in items)  # June: initial assessment
     assert any("月例会議" in i for i in items)

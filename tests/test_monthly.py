@@ -10,9 +10,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from kokuho_nb.casework.issued import issued_items
 from kokuho_nb.errors import UserError
-from kokuho_nb.monthly import monthly_sheets, run_whole_month, sheet_seed, summary_lines
-from kokuho_nb.targets.db import issued_items
+from kokuho_nb.months import Month
+from kokuho_nb.runs.month_all import monthly_sheets, run_whole_month, sheet_seed, summary_lines
+from kokuho_nb.store import Store
 
 MONTH = "2026-11"
 
@@ -37,35 +39,35 @@ def _s3_list_sizes(xlsx: Path) -> dict[str, int]:
 
 def test_month_all_writes_lists_pack_and_sheets(store: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    first = run_whole_month(store, MONTH, out, processes=2)
-    assert first["ok"], first["run_message"]
+    first = run_whole_month(Store(store), MONTH, out, processes=2)
+    assert first.ok, first.run_message
     # the pack started before the month was issued: its section 3 must still count the lists just issued
-    officer_first = issued_items(store, MONTH).query("kind == 'officer'")
+    officer_first = issued_items(Store(store), MONTH).query("kind == 'officer'")
     expected_first = {str(k): int(v) for k, v in officer_first.groupby("owner_code").size().items()}
     assert expected_first
-    assert {c: n for c, n in _s3_list_sizes(Path(first["pack"]["xlsx"])).items() if n} == expected_first
+    assert {c: n for c, n in _s3_list_sizes(Path(first.pack["xlsx"])).items() if n} == expected_first
 
     # a sheet made by hand (`training sheet`) in the same folder is not one of this month's
     stray = out / MONTH / "training" / "exercise_basic_flow_L1_s1.pdf"
     stray.write_bytes(b"%PDF-1.4")
-    result = run_whole_month(store, MONTH, out, processes=2, reissue=True)
-    assert result["ok"], result["run_message"]
-    assert result["revision"] == first["revision"] + 1
+    result = run_whole_month(Store(store), MONTH, out, processes=2, reissue=True)
+    assert result.ok, result.run_message
+    assert result.revision == first.revision + 1
     month_dir = out / MONTH
 
-    items = issued_items(store, MONTH)
-    assert set(items["revision"]) == {result["revision"]}
+    items = issued_items(Store(store), MONTH)
+    assert set(items["revision"]) == {result.revision}
     officer_items = items[items["kind"] == "officer"]
     for code in officer_items["owner_code"].unique():
         assert list(month_dir.glob(f"*{code}*.xlsx")), f"no workbook for officer {code}"
     assert (month_dir / f"target_lists_summary_{MONTH}.html").is_file()
 
     for kind in ("html", "pdf", "xlsx"):
-        path = Path(result["pack"][kind])
+        path = Path(result.pack[kind])
         assert path.is_file() and path.stat().st_size > 1000, path
     # the pack built during the reissue counts the lists of the new revision
     expected = officer_items.groupby("owner_code").size().to_dict()
-    shown = {code: n for code, n in _s3_list_sizes(Path(result["pack"]["xlsx"])).items() if n}
+    shown = {code: n for code, n in _s3_list_sizes(Path(result.pack["xlsx"])).items() if n}
     assert shown == {str(k): int(v) for k, v in expected.items()}
 
     seed = sheet_seed(MONTH)
@@ -77,9 +79,9 @@ def test_month_all_writes_lists_pack_and_sheets(store: Path, tmp_path: Path) -> 
         assert (training / f"answer_key_{stem}.pdf").is_file()
         html = (training / f"exercise_{stem}.html").read_text(encoding="utf-8")
         assert "模擬データ" in html
-    assert len(result["sheets"]) == 2 * len(wanted)
+    assert len(result.sheets) == 2 * len(wanted)
 
-    names = [r["name"] for r in result["runs"]]
+    names = [r.name for r in result.runs]
     assert names[0] == f"meeting_{MONTH}_notebook"  # the longest run starts first
     assert sum(n.startswith("target_lists_") for n in names) == 1  # one core for the lists, one for the pack
     lines = summary_lines(result)
@@ -93,14 +95,15 @@ def test_month_all_writes_lists_pack_and_sheets(store: Path, tmp_path: Path) -> 
 def test_pack_waits_for_an_issue_in_progress(store: Path) -> None:
     """The pack reads the month's lists under the issue lock: while another process issues, it waits and then
     reads what was issued (not the previous revision, not nothing)."""
+    from kokuho_nb.casework.issued import issue_lock
     from kokuho_nb.meeting.inputs import _issued_items
-    from kokuho_nb.targets.lists import issue_lock, issue_month
+    from kokuho_nb.targets.lists import issue_month
 
     holding = threading.Event()
     issued: dict[str, int] = {}
 
     def issuer() -> None:
-        with issue_lock(store, MONTH):
+        with issue_lock(Store(store), MONTH):
             holding.set()
             time.sleep(0.5)
             issued["revision"] = issue_month(store, MONTH, lock=False).revision
@@ -109,7 +112,7 @@ def test_pack_waits_for_an_issue_in_progress(store: Path) -> None:
     thread.start()
     assert holding.wait(10)
     began = time.perf_counter()
-    items = _issued_items(store, MONTH)
+    items = _issued_items(Store(store), Month.parse(MONTH))
     waited = time.perf_counter() - began
     thread.join()
     assert waited >= 0.3  # it waited for the lock
@@ -118,10 +121,10 @@ def test_pack_waits_for_an_issue_in_progress(store: Path) -> None:
 
 
 def test_monthly_sheets_follow_the_parameters() -> None:
-    sheets = monthly_sheets(MONTH)
+    sheets = monthly_sheets(Month.parse(MONTH))
     assert sheets and all(s["count"] > 0 for s in sheets)
     assert {s["flowchart"] for s in sheets} >= {"basic_flow"}
-    assert sheet_seed("2026-11") == 202611 and sheet_seed("2026-12") != sheet_seed("2026-11")
+    assert sheet_seed(Month(2026, 11)) == 202611 and sheet_seed(Month(2026, 12)) != sheet_seed(Month(2026, 11))
     with pytest.raises(UserError) as err:
         sheet_seed("2026-13")
     assert "2026-13" in err.value.message

@@ -15,7 +15,7 @@ import nbformat
 import papermill as pm
 import pytest
 
-from kokuho_nb import runner
+from kokuho_nb.runs import notebooks as runner
 from tests.conftest import SMALL_AS_OF
 
 NOTEBOOKS = runner.list_notebooks()

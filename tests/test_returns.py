@@ -12,11 +12,13 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
+from kokuho_nb.casework.contacts import accepted_contacts
+from kokuho_nb.casework.issued import load_items
+from kokuho_nb.casework.returns import ingest_returns, rejected_rows
 from kokuho_nb.cli import main
-from kokuho_nb.targets.db import accepted_contacts
-from kokuho_nb.targets.lists import issue_month, load_items, triage_for_month
-from kokuho_nb.targets.month import render_lists
-from kokuho_nb.targets.returns import ingest_returns, rejected_rows
+from kokuho_nb.store import Store
+from kokuho_nb.targets.lists import issue_month, triage_for_month
+from kokuho_nb.targets.render import render_lists
 from kokuho_nb.targets.workbook import FIRST_ROW, column_letters
 
 FIXTURE = Path(__file__).parent / "fixtures" / "ledger" / "standard"
@@ -45,7 +47,7 @@ def store(issued: Path, tmp_path: Path) -> Path:
 
 
 def _rows(store: Path, code: str) -> dict[str, int]:
-    items = load_items(store, MONTH, code, 1)
+    items = load_items(Store(store), MONTH, code, 1)
     return {h: FIRST_ROW + i for i, h in enumerate(items["household_id"])}
 
 
@@ -76,9 +78,9 @@ def test_valid_rows_become_contact_records(store):
     rows = _rows(store, "K001")
     path = _fill(store, "K001", {rows["000103"]: {**GOOD, "result": "納付約束", "promised_amount": 5000,
                                                    "promised_date": dt.date(2025, 7, 31)}}, "ok.xlsx")
-    report = ingest_returns(store, [path])
+    report = ingest_returns(Store(store), [path])
     assert report.ok and report.files[0].rows_accepted == 1
-    contacts = accepted_contacts(store)
+    contacts = accepted_contacts(Store(store))
     row = contacts.iloc[0]
     assert (row["household_id"], row["officer_code"], row["method"], row["result"]) == ("000103", "K001", "電話", "納付約束")
     assert row["date"] == pd.Timestamp("2025-07-10") and row["promised_amount"] == 5000
@@ -107,7 +109,7 @@ def test_each_error_kind_is_reported_with_row_and_column_and_kept_aside(store, c
     rows = _rows(store, "K001")
     good_row, bad_row = rows["000101"], rows["000103"]
     path = _fill(store, "K001", {good_row: GOOD, bad_row: {**GOOD, **change}}, "mixed.xlsx")
-    report = ingest_returns(store, [path])
+    report = ingest_returns(Store(store), [path])
     assert not report.ok
     f = report.files[0]
     assert (f.rows_read, f.rows_accepted, f.rows_rejected) == (2, 1, 1)
@@ -115,8 +117,8 @@ def test_each_error_kind_is_reported_with_row_and_column_and_kept_aside(store, c
     assert any(e["row"] == bad_row and e["column"] == L[column] and needle in e["reason"] for e in errors), errors
     assert all(e["row"] == bad_row and e["file"] == "mixed.xlsx" for e in errors)
     # nothing valid lost, the bad row kept aside with its raw content
-    assert list(accepted_contacts(store)["household_id"]) == ["000101"]
-    kept = rejected_rows(store, MONTH)
+    assert list(accepted_contacts(Store(store))["household_id"]) == ["000101"]
+    kept = rejected_rows(Store(store), MONTH)
     assert {r["row"] for r in kept} == {bad_row}
     assert json.loads(kept[0]["raw"])["method"] == (change.get("method") or GOOD["method"])
 
@@ -124,11 +126,11 @@ def test_each_error_kind_is_reported_with_row_and_column_and_kept_aside(store, c
 def test_ingesting_the_same_file_again_changes_nothing(store):
     rows = _rows(store, "K001")
     path = _fill(store, "K001", {rows["000101"]: GOOD, rows["000103"]: {**GOOD, "method": "伝書鳩"}}, "twice.xlsx")
-    ingest_returns(store, [path])
+    ingest_returns(Store(store), [path])
     conn = sqlite3.connect(store / "casework.sqlite")
     dump1 = list(conn.iterdump())
     conn.close()
-    second = ingest_returns(store, [path])
+    second = ingest_returns(Store(store), [path])
     conn = sqlite3.connect(store / "casework.sqlite")
     dump2 = list(conn.iterdump())
     conn.close()
@@ -138,9 +140,9 @@ def test_ingesting_the_same_file_again_changes_nothing(store):
 
 def test_a_corrected_file_replaces_the_result(store):
     rows = _rows(store, "K001")
-    ingest_returns(store, [_fill(store, "K001", {rows["000101"]: GOOD}, "v1.xlsx")])
-    ingest_returns(store, [_fill(store, "K001", {rows["000101"]: {**GOOD, "result": "不在"}}, "v2.xlsx")])
-    contacts = accepted_contacts(store)
+    ingest_returns(Store(store), [_fill(store, "K001", {rows["000101"]: GOOD}, "v1.xlsx")])
+    ingest_returns(Store(store), [_fill(store, "K001", {rows["000101"]: {**GOOD, "result": "不在"}}, "v2.xlsx")])
+    contacts = accepted_contacts(Store(store))
     assert len(contacts) == 1 and contacts.iloc[0]["result"] == "不在"
 
 
@@ -155,7 +157,7 @@ def test_not_a_target_list_and_unissued_revision_are_refused(store, tmp_path):
     wb = load_workbook(src)
     wb["管理情報"]["B3"] = 7  # revision 7 was never issued
     wb.save(tmp_path / "rev7.xlsx")
-    report = ingest_returns(store, [other, broken, tmp_path / "rev7.xlsx"])
+    report = ingest_returns(Store(store), [other, broken, tmp_path / "rev7.xlsx"])
     reasons = [e["reason"] for e in report.to_dict()["errors"]]
     assert "ターゲットリストのブックではありません" in reasons[0]
     assert "読めません" in reasons[1]
@@ -186,29 +188,28 @@ def test_no_answer_escalates_next_month(store):
     # 000104 (phone known) was on the centre's phone list; nobody answered
     path = _centre_fill(store, "000104", {"contact_date": dt.date(2025, 7, 15), "method": "電話", "result": "不通"},
                         "c.xlsx")
-    assert ingest_returns(store, [path]).ok
-    nxt = triage_for_month(store, "2025-08").table.set_index("household_id")
+    assert ingest_returns(Store(store), [path]).ok
+    nxt = triage_for_month(Store(store), "2025-08").table.set_index("household_id")
     assert nxt.loc["000104", "no_answer"]
     assert nxt.loc["000104", "next_action"] == "SMS" and nxt.loc["000104", "queue"] == "centre"
     # and the next month's SMS list has it
     issue_month(store, "2025-08")
-    sms = load_items(store, "2025-08", "CENTRE_SMS", 1)
+    sms = load_items(Store(store), "2025-08", "CENTRE_SMS", 1)
     assert list(sms["household_id"]) == ["000104"]
 
 
 def test_kept_promise_moves_to_monitoring_and_broken_one_to_recontact(store):
-    from kokuho_nb.store.snapshots import load_snapshot
 
     rows = _rows(store, "K001")
     promise = {**GOOD, "result": "納付約束", "promised_amount": 5000, "promised_date": dt.date(2025, 7, 20)}
-    assert ingest_returns(store, [_fill(store, "K001", {rows["000103"]: promise}, "p.xlsx")]).ok
+    assert ingest_returns(Store(store), [_fill(store, "K001", {rows["000103"]: promise}, "p.xlsx")]).ok
     # no payment: the promise is broken next month
-    broken = triage_for_month(store, "2025-08").table.set_index("household_id")
+    broken = triage_for_month(Store(store), "2025-08").table.set_index("household_id")
     assert broken.loc["000103", "primary_reason"] == "BROKEN_PLEDGE"
     # the household paid as promised: monitoring, off the lists
-    ledger = load_snapshot(store)
+    ledger = Store(store).load()
     paid = pd.DataFrame([{"household_id": "000103", "fiscal_year": 2024, "instalment": 1,
                           "paid_date": pd.Timestamp("2025-07-19"), "amount": 5000}])
     ledger.payments = pd.concat([ledger.payments, paid.astype(ledger.payments.dtypes.to_dict())], ignore_index=True)
-    kept = triage_for_month(store, "2025-08", ledger=ledger).table.set_index("household_id")
+    kept = triage_for_month(Store(store), "2025-08", ledger=ledger).table.set_index("household_id")
     assert kept.loc["000103", "monitoring"] and kept.loc["000103", "queue"] == ""

@@ -8,8 +8,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from kokuho_nb import runner
-from kokuho_nb.runner import Job, NotebookError, run_many, run_notebook
+from kokuho_nb.runs import notebooks as runner
+from kokuho_nb.runs.notebooks import Job, NotebookError, run_many, run_notebook
 
 
 def _notebook(path: Path, parameters: str, *cells: str) -> Path:

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from kokuho_nb import stats
-from kokuho_nb.ledger.model import Ledger
+from kokuho_nb.store.tables import Ledger
 
 
 def _ts(s: str | None) -> pd.Timestamp:

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from kokuho_nb import stats
+from kokuho_nb.contract import standard_files
 from kokuho_nb.errors import UserError
-from kokuho_nb.ledger.schema import standard_files
 from kokuho_nb.synth import generate, ledger_at
 from kokuho_nb.synth.config import load_config
 from kokuho_nb.synth.messy import KNOWN_BAD_ROWS, known_bad_rows

@@ -10,17 +10,15 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
+from kokuho_nb.casework.issued import load_items
+from kokuho_nb.casework.returns import contact_codes
+from kokuho_nb.contract import codes
 from kokuho_nb.labels import t
-from kokuho_nb.targets import months
-from kokuho_nb.targets.lists import (
-    FIELD_VISIT_METHOD,
-    issue_month,
-    load_items,
-    select_lists,
-    select_officer_list,
-)
-from kokuho_nb.targets.month import plan_jobs, render_lists
-from kokuho_nb.targets.workbook import FIRST_ROW, column_letters, contact_codes
+from kokuho_nb.runs.month_run import plan_jobs
+from kokuho_nb.store import Store
+from kokuho_nb.targets.lists import issue_month, select_lists, select_officer_list
+from kokuho_nb.targets.render import render_lists
+from kokuho_nb.targets.workbook import FIRST_ROW, column_letters
 from kokuho_nb.triage import triage_frame
 from tests.test_triage_helpers import AS_OF, case, cases
 
@@ -47,37 +45,6 @@ def store_copy(issued_store: Path, tmp_path: Path) -> Path:
     shutil.copytree(issued_store, dest)
     shutil.copytree(issued_store.parent / "out", tmp_path / "out")
     return dest
-
-
-# --- pacing -------------------------------------------------------------------------------------------------
-
-
-def test_pacing_year_runs_june_to_may():
-    assert months.pacing_position("2026-06") == ("2026-06", 1)
-    assert months.pacing_position("2027-03") == ("2026-06", 10)
-    assert months.pacing_position("2027-05") == ("2026-06", 12)
-    assert months.pacing_position("2026-05") == ("2025-06", 12)
-
-
-def test_paced_quota_reaches_annual_target_and_never_goes_negative():
-    assert months.paced_quota(30_000, 1, 0) == 2_500
-    assert months.paced_quota(2_000, 1, 0) == 167
-    assert months.paced_quota(2_000, 2, 167) == 167
-    assert months.paced_quota(3_000, 12, 2_900) == 100
-    assert months.paced_quota(3_000, 3, 900) == 0  # ahead of pace
-    # a year of monthly quotas, each fully done, sums to the annual target exactly
-    done = 0
-    for k in range(1, 13):
-        done += months.paced_quota(2_000, k, done)
-    assert done == 2_000
-
-
-def test_month_helpers():
-    assert months.parse_month("2026-07") == "2026-07"
-    assert months.parse_month("2026/07") == "2026-07"
-    assert months.month_end("2026-02").day == 28
-    assert months.months_between("2026-06", "2026-09") == ["2026-06", "2026-07", "2026-08", "2026-09"]
-    assert months.month_label("2026-07") == "2026年7月（令和8年7月）"
 
 
 # --- selection ----------------------------------------------------------------------------------------------
@@ -117,7 +84,7 @@ def test_capacity_caps_the_list_and_meeting_cases_come_first():
     chosen = select_officer_list(pool, capacity=10, field_quota=3)
     assert len(chosen) == 10
     assert pool.index[-1] in chosen.index
-    assert (chosen["planned_method"] == FIELD_VISIT_METHOD).sum() == 3
+    assert (chosen["planned_method"] == codes().method.field_visit).sum() == 3
 
 
 def test_meeting_assigned_case_goes_to_the_named_officer():
@@ -138,7 +105,7 @@ def test_field_visits_paced_to_twenty_percent_of_caseload():
     assert k01["months_elapsed"] == 4
     assert k01["field_quota"] == 60 * 4 // 12 - 5
     assert k02["field_quota"] == 20
-    assert (plans["K02"].items["planned_method"] == FIELD_VISIT_METHOD).sum() == 20
+    assert (plans["K02"].items["planned_method"] == codes().method.field_visit).sum() == 20
 
 
 def test_centre_lists_paced_to_annual_targets():
@@ -217,7 +184,7 @@ def test_workbook_dropdowns_use_the_ledger_contract_codes(issued_store):
 
 
 def test_each_workbook_holds_only_its_own_cases_with_reasons(issued_store):
-    conn_items = {code: load_items(issued_store, MONTH, code, 1) for code in ("K001", "K002", "CENTRE_PHONE")}
+    conn_items = {code: load_items(Store(issued_store), MONTH, code, 1) for code in ("K001", "K002", "CENTRE_PHONE")}
     for code, items in conn_items.items():
         ws = _wb(issued_store, code)["ターゲットリスト"]
         keys = [ws.cell(row=r, column=1).value for r in range(FIRST_ROW, FIRST_ROW + len(items))]
@@ -284,7 +251,7 @@ def test_a_second_issuer_waits_for_the_first_and_reads_its_lists(store_copy):
     from kokuho_nb.targets.lists import issue_lock
 
     got = {}
-    with issue_lock(store_copy, MONTH):
+    with issue_lock(Store(store_copy), MONTH):
         worker = threading.Thread(target=lambda: got.setdefault("issue", issue_month(store_copy, MONTH)))
         worker.start()
         time.sleep(0.5)

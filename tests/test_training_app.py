@@ -10,8 +10,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from kokuho_nb.casework import attempts
 from kokuho_nb.errors import UserError
-from kokuho_nb.training import attempts
+from kokuho_nb.store import Store
 from kokuho_nb.training.app import READY_MARKER, Trainer, build_app, summary_html
 from kokuho_nb.training.exercises import key_response
 
@@ -49,17 +50,17 @@ def test_every_answer_is_stored_at_once_and_survives_a_new_process(tmp_store: Pa
     first = trainer.start("K001", "basic_flow", "中級", count=6, seed=4)
     trainer.answer(key_response(first))
     # the "page closes" here: a fresh process sees the answer already stored
-    code = ("import json, sys; from kokuho_nb.training.attempts import attempts; "
-            "df = attempts(sys.argv[1]); print(json.dumps(df[['officer_code','exercise_id','result']].to_dict('records')))")
+    code = ("import json, sys; from kokuho_nb.casework.attempts import attempts; from kokuho_nb.store import Store; "
+            "df = attempts(Store(sys.argv[1])); print(json.dumps(df[['officer_code','exercise_id','result']].to_dict('records')))")
     out = subprocess.run([sys.executable, "-c", code, str(tmp_store)], capture_output=True, text=True, check=True)
     rows = json.loads(out.stdout)
     assert rows == [{"officer_code": "K001", "exercise_id": first.id, "result": "right"}]
     trainer.next()
     _answer_all(trainer)
-    df = attempts.attempts(tmp_store, "K001")
+    df = attempts.attempts(Store(tmp_store), "K001")
     assert len(df) == 6 and set(df["result"]) == {"right"}
     assert df["answer"].iloc[0] == key_response(first)
-    sessions = attempts.sessions(tmp_store)
+    sessions = attempts.sessions(Store(tmp_store))
     assert sessions["passed"].tolist() == [True] and sessions["answered"].tolist() == [6]
 
 
@@ -77,7 +78,7 @@ def test_answer_twice_is_refused_and_summary_counts(tmp_store: Path) -> None:
     assert s["answered"] == 6 and s["wrong"] >= 1 and s["points"] < 6
     assert not s["passed"] or s["ratio"] >= s["pass_mark"]
     assert "演習終了" in summary_html(s)
-    assert attempts.sessions(tmp_store)["points"].iloc[0] == pytest.approx(s["points"])
+    assert attempts.sessions(Store(tmp_store))["points"].iloc[0] == pytest.approx(s["points"])
 
 
 def test_diagram_highlights_path_and_wrong_choice(tmp_store: Path) -> None:
@@ -125,7 +126,7 @@ def test_widgets_flow_feedback_and_ready_marker(tmp_store: Path) -> None:
         assert 'data-result="right"' in feedback.value and "根拠" in feedback.value, error.value
         nxt.click()
     assert "演習終了" in result.value and "得点 5 点" in result.value
-    assert len(attempts.attempts(tmp_store)) == 5
+    assert len(attempts.attempts(Store(tmp_store))) == 5
 
 
 def test_flowchart_hint_for_beginners(tmp_store: Path) -> None:
@@ -180,7 +181,7 @@ def test_officer_validated_against_store_staff(small_store: Path, tmp_path: Path
 
 def test_ojt_notebook_executes_and_renders_the_app(tmp_store: Path, tmp_path: Path) -> None:
     """What Voilà does on a page request: run the notebook in a python3 kernel; the app widget is its output."""
-    from kokuho_nb.runner import run_notebook
+    from kokuho_nb.runs.notebooks import run_notebook
 
     out = tmp_path / "run"
     executed = run_notebook("ojt_app", {"store": str(tmp_store)}, out)
@@ -205,5 +206,5 @@ def test_concurrent_kernels_lose_no_attempt(tmp_store: Path) -> None:
     )
     procs = [subprocess.Popen([sys.executable, "-c", code, str(tmp_store), f"K00{i}", str(i)]) for i in range(3)]
     assert [p.wait(timeout=300) for p in procs] == [0, 0, 0]
-    df = attempts.attempts(tmp_store)
+    df = attempts.attempts(Store(tmp_store))
     assert len(df) == 24 and df.groupby("officer_code").size().tolist() == [8, 8, 8]

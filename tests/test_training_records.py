@@ -10,11 +10,12 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
+from kokuho_nb.casework import attempts
+from kokuho_nb.casework.training_records import completion_rate, training_status
 from kokuho_nb.params import load_yaml
-from kokuho_nb.training import attempts
+from kokuho_nb.store import Store
 from kokuho_nb.training.app import Trainer
 from kokuho_nb.training.exercises import key_response
-from kokuho_nb.training.records import completion_rate, training_status
 
 COURSES = [c["name"] for c in load_yaml("training/required_courses.yaml")["courses"]]
 
@@ -51,7 +52,7 @@ def test_status_from_training_records(tmp_store: Path) -> None:
         ("T1", "収納率向上対策研修会 【財産調査編】", "2026-07-01"),  # spacing differs: still the course
         ("C1", "新任育成", "2019-04-10"),
     ])
-    st = training_status(ledger, tmp_store, dt.date(2026, 11, 1))
+    st = training_status(ledger, Store(tmp_store), dt.date(2026, 11, 1))
     assert set(st["officer_code"]) == {"N1", "T1", "N0"}  # 継続 officers are not in scope
     assert len(st) == 3 * 8
     n1 = st[st["officer_code"] == "N1"].set_index("course")
@@ -78,15 +79,15 @@ def test_passed_in_app_exercise_completes_mapped_course(tmp_store: Path) -> None
         ex = failing.current
         failing.answer({"choice": "__none__"} if ex.answer_kind == "choice" else {"value": -1, "date": "1900-01-01"})
         failing.next()
-    assert attempts.sessions(tmp_store)["passed"].tolist() == [True, False]
+    assert attempts.sessions(Store(tmp_store))["passed"].tolist() == [True, False]
     today = dt.date.today() + dt.timedelta(days=1)  # sessions are dated in Japan time (UTC+9)
-    st = training_status(ledger, tmp_store, today).set_index(["officer_code", "course"])
+    st = training_status(ledger, Store(tmp_store), today).set_index(["officer_code", "course"])
     assert st.loc[("N1", "テーマ別研修「滞納処分の停止」"), "done"]
     assert st.loc[("N1", "テーマ別研修「滞納処分の停止」"), "source"] == "アプリ演習"
     assert not st.loc[("T1", "テーマ別研修「滞納処分の停止」"), "done"]
     assert not st.loc[("N1", "新任育成"), "done"]  # basic_flow not passed
     # before the session was taken it does not count
-    before = training_status(ledger, tmp_store, today - dt.timedelta(days=3)).set_index(["officer_code", "course"])
+    before = training_status(ledger, Store(tmp_store), today - dt.timedelta(days=3)).set_index(["officer_code", "course"])
     assert not before.loc[("N1", "テーマ別研修「滞納処分の停止」"), "done"]
 
 
@@ -94,6 +95,6 @@ def test_completion_rate_for_the_year(tmp_store: Path) -> None:
     everything = [("N1", c, "2026-06-01") for c in COURSES] + [("T1", c, "2026-09-01") for c in COURSES[:4]]
     ledger = _ledger(everything + [("N0", "新任育成", "2025-05-01")])
     # FY2026 scope: N1 and T1 (N0 started in FY2025): (8 + 4) / 16
-    assert completion_rate(ledger, tmp_store, 2026) == pytest.approx(12 / 16)
-    assert completion_rate(ledger, tmp_store, 2025) == pytest.approx(1 / 8)
-    assert math.isnan(completion_rate(ledger, tmp_store, 2020))
+    assert completion_rate(ledger, Store(tmp_store), 2026) == pytest.approx(12 / 16)
+    assert completion_rate(ledger, Store(tmp_store), 2025) == pytest.approx(1 / 8)
+    assert math.isnan(completion_rate(ledger, Store(tmp_store), 2020))

@@ -53,7 +53,7 @@ def test_write_sheets_html_and_pdf(tmp_path: Path) -> None:
 
 def test_exercise_sheet_notebook_runs_with_papermill(tmp_path: Path) -> None:
     pytest.importorskip("papermill")
-    from kokuho_nb.runner import run_notebook
+    from kokuho_nb.runs.notebooks import run_notebook
 
     out = tmp_path / "out"
     run_notebook("exercise_sheet", {"flowchart": "field_visit", "level": "中級", "count": 2, "seed": 1,

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from kokuho_nb.errors import UserError
+from kokuho_nb.store import Store
 from kokuho_nb.web import dashboard, imports, landing, officer, server
 from kokuho_nb.web import data as webdata
 
@@ -237,8 +238,7 @@ def test_latest_snapshot_by_as_of(tmp_path):
         (tmp_path / "snapshots" / sid).mkdir(parents=True)
         (tmp_path / "snapshots" / sid / "manifest.json").write_text(
             json.dumps({"id": sid, "as_of": as_of, "imported_at": at}), encoding="utf-8")
-    assert webdata.latest_snapshot_dir(tmp_path).name == "b"
-    assert webdata.month_end("2026-02") == dt.date(2026, 2, 28)
+    assert Store(tmp_path).latest().id == "b"
 
 
 def test_synthetic_flag_follows_the_manifest():
@@ -259,7 +259,7 @@ def pack_source(small_store, tmp_path_factory):
     import shutil
 
     from kokuho_nb.targets.lists import issue_month
-    from kokuho_nb.targets.month import render_lists
+    from kokuho_nb.targets.render import render_lists
 
     work = tmp_path_factory.mktemp("pack_cache")
     store = work / "store"
@@ -300,11 +300,11 @@ def _accept_one_return(store: Path, out: Path) -> None:
     """A month-end return for the first case of the first officer list, ingested as staff would."""
     from openpyxl import load_workbook
 
-    from kokuho_nb.targets.db import issued_items
-    from kokuho_nb.targets.returns import ingest_returns
+    from kokuho_nb.casework.issued import issued_items
+    from kokuho_nb.casework.returns import ingest_returns
     from kokuho_nb.targets.workbook import FIRST_ROW, column_letters
 
-    items = issued_items(store, PACK_MONTH)
+    items = issued_items(Store(store), PACK_MONTH)
     code = items.loc[items["kind"] == "officer", "list_code"].iloc[0]
     letters = column_letters()
     path = out / f"target_list_{PACK_MONTH}_{code}.xlsx"
@@ -315,7 +315,7 @@ def _accept_one_return(store: Path, out: Path) -> None:
         ws[f"{letters[key]}{FIRST_ROW}"] = value
     filled = out / "returned.xlsx"
     wb.save(filled)
-    report = ingest_returns(store, [filled])
+    report = ingest_returns(Store(store), [filled])
     assert report.ok and report.files[0].rows_accepted == 1, report
 
 
@@ -329,11 +329,11 @@ def test_pack_cache_second_load_is_a_hit_and_any_input_change_a_miss(pack_store,
     build = CountingBuild()
 
     def get():
-        return pack_cache.get_pack(PACK_MONTH, pack_store, synthetic=True, build=build)
+        return pack_cache.get_pack(PACK_MONTH, Store(pack_store), synthetic=True, build=build)
 
     first = get()
     assert not first.hit and build.calls == 1
-    assert pack_cache.cache_path(PACK_MONTH, first.key, pack_store).is_file()
+    assert pack_cache.cache_path(PACK_MONTH, first.key, Store(pack_store)).is_file()
     second = get()
     assert second.hit and build.calls == 1 and second.key == first.key
     assert second.pack.sections[0].conclusion == "build 1"
@@ -345,7 +345,7 @@ def test_pack_cache_second_load_is_a_hit_and_any_input_change_a_miss(pack_store,
     assert get().hit and build.calls == 2
 
     # an accepted month-end return (the workbooks of revision 1 are refused: render revision 2's first)
-    from kokuho_nb.targets.month import render_lists
+    from kokuho_nb.targets.render import render_lists
 
     out = tmp_path / "out2"
     render_lists(pack_store, PACK_MONTH, out)
@@ -365,8 +365,8 @@ def test_pack_cache_second_load_is_a_hit_and_any_input_change_a_miss(pack_store,
     assert get().hit and build.calls == 4  # back to the original parameters: that pack is still kept
 
     # another month and the synthetic flag are other packs
-    assert not pack_cache.get_pack("2026-10", pack_store, synthetic=True, build=build).hit
-    assert not pack_cache.get_pack(PACK_MONTH, pack_store, synthetic=False, build=build).hit
+    assert not pack_cache.get_pack("2026-10", Store(pack_store), synthetic=True, build=build).hit
+    assert not pack_cache.get_pack(PACK_MONTH, Store(pack_store), synthetic=False, build=build).hit
     assert build.calls == 6
 
 
@@ -376,18 +376,18 @@ def test_pack_cache_misses_on_a_new_snapshot_a_decision_and_the_code(pack_store,
     from kokuho_nb.web import pack_cache
 
     build = CountingBuild()
-    parts = pack_cache.key_parts(PACK_MONTH, pack_store, synthetic=True)
-    key = pack_cache.cache_key(PACK_MONTH, pack_store, synthetic=True)
-    assert pack_cache.cache_key(PACK_MONTH, pack_store, synthetic=True) == key  # stable
+    parts = pack_cache.key_parts(PACK_MONTH, Store(pack_store), synthetic=True)
+    key = pack_cache.cache_key(PACK_MONTH, Store(pack_store), synthetic=True)
+    assert pack_cache.cache_key(PACK_MONTH, Store(pack_store), synthetic=True) == key  # stable
     assert set(parts) >= {"month", "snapshots", "database", "parameters", "code", "targets"}
 
-    pack_cache.get_pack(PACK_MONTH, pack_store, synthetic=True, build=build)
+    pack_cache.get_pack(PACK_MONTH, Store(pack_store), synthetic=True, build=build)
     # a decision recorded for the meeting (any row of the case-work database)
+    from kokuho_nb.casework.decisions import db as decisions_db
+
+    decisions_db(Store(pack_store))
     conn = connect(pack_store)
     try:
-        from kokuho_nb.meeting.decisions import migrate
-
-        migrate(conn)
         with conn:
             conn.execute(
                 "INSERT INTO meeting_decisions(month, item_kind, item_ref, household_id, decision_type, decided_at,"
@@ -395,17 +395,17 @@ def test_pack_cache_misses_on_a_new_snapshot_a_decision_and_the_code(pack_store,
                 " '2026-10-30', 'x.xlsx', 5, 'h', '2026-10-30T10:00:00')")
     finally:
         conn.close()
-    assert pack_cache.cache_key(PACK_MONTH, pack_store, synthetic=True) != key
-    key = pack_cache.cache_key(PACK_MONTH, pack_store, synthetic=True)
+    assert pack_cache.cache_key(PACK_MONTH, Store(pack_store), synthetic=True) != key
+    key = pack_cache.cache_key(PACK_MONTH, Store(pack_store), synthetic=True)
 
     # a new snapshot (same ledger imported again as of a later day)
     assert import_ledger(small_ledger_dir, pack_store, as_of=dt.date(2026, 11, 27)).ok
-    assert pack_cache.cache_key(PACK_MONTH, pack_store, synthetic=True) != key
-    key = pack_cache.cache_key(PACK_MONTH, pack_store, synthetic=True)
+    assert pack_cache.cache_key(PACK_MONTH, Store(pack_store), synthetic=True) != key
+    key = pack_cache.cache_key(PACK_MONTH, Store(pack_store), synthetic=True)
 
     # the code version (the package's files, hashed once per process)
-    monkeypatch.setattr(pack_cache, "code_digest", lambda: "another version")
-    assert pack_cache.cache_key(PACK_MONTH, pack_store, synthetic=True) != key
+    monkeypatch.setattr(pack_cache, "code_digest", lambda *modules: "another version")
+    assert pack_cache.cache_key(PACK_MONTH, Store(pack_store), synthetic=True) != key
 
 
 def test_pack_cache_not_saved_when_the_store_changes_during_the_build(pack_store, tmp_path):
@@ -416,11 +416,11 @@ def test_pack_cache_not_saved_when_the_store_changes_during_the_build(pack_store
 
     def build_while_a_decision_arrives(month, store, *, synthetic=None):
         pack = inner(month, store, synthetic=synthetic)
-        from kokuho_nb.meeting.decisions import migrate
+        from kokuho_nb.casework.decisions import db as decisions_db
 
-        conn = connect(store)
+        decisions_db(store)
+        conn = connect(store.path)
         try:
-            migrate(conn)
             with conn:
                 conn.execute(
                     "INSERT INTO meeting_decisions(month, item_kind, item_ref, household_id, decision_type,"
@@ -431,37 +431,37 @@ def test_pack_cache_not_saved_when_the_store_changes_during_the_build(pack_store
             conn.close()
         return pack
 
-    first = pack_cache.get_pack(PACK_MONTH, pack_store, synthetic=True, build=build_while_a_decision_arrives)
+    first = pack_cache.get_pack(PACK_MONTH, Store(pack_store), synthetic=True, build=build_while_a_decision_arrives)
     assert not first.hit
-    assert not pack_cache.cache_path(PACK_MONTH, first.key, pack_store).exists()
+    assert not pack_cache.cache_path(PACK_MONTH, first.key, Store(pack_store)).exists()
     build = CountingBuild()
-    assert not pack_cache.get_pack(PACK_MONTH, pack_store, synthetic=True, build=build).hit
-    assert pack_cache.get_pack(PACK_MONTH, pack_store, synthetic=True, build=build).hit
+    assert not pack_cache.get_pack(PACK_MONTH, Store(pack_store), synthetic=True, build=build).hit
+    assert pack_cache.get_pack(PACK_MONTH, Store(pack_store), synthetic=True, build=build).hit
 
 
 def test_pack_cache_rebuilds_an_unreadable_file_and_keeps_few(pack_store):
     from kokuho_nb.web import pack_cache
 
     build = CountingBuild()
-    first = pack_cache.get_pack(PACK_MONTH, pack_store, synthetic=True, build=build)
-    path = pack_cache.cache_path(PACK_MONTH, first.key, pack_store)
+    first = pack_cache.get_pack(PACK_MONTH, Store(pack_store), synthetic=True, build=build)
+    path = pack_cache.cache_path(PACK_MONTH, first.key, Store(pack_store))
     path.write_bytes(b"not a pickle")
-    again = pack_cache.get_pack(PACK_MONTH, pack_store, synthetic=True, build=build)
+    again = pack_cache.get_pack(PACK_MONTH, Store(pack_store), synthetic=True, build=build)
     assert not again.hit and build.calls == 2
-    assert pack_cache.get_pack(PACK_MONTH, pack_store, synthetic=True, build=build).hit
+    assert pack_cache.get_pack(PACK_MONTH, Store(pack_store), synthetic=True, build=build).hit
     # a file holding something else than a pack is not used either
     import pickle
 
     path.write_bytes(pickle.dumps({"not": "a pack"}))
-    assert not pack_cache.get_pack(PACK_MONTH, pack_store, synthetic=True, build=build).hit
+    assert not pack_cache.get_pack(PACK_MONTH, Store(pack_store), synthetic=True, build=build).hit
 
 
 def test_dashboard_pack_comes_from_the_cache_the_second_time(pack_store):
     """The real meeting pack: built once, then read back identical (the dashboard's HTML of it too)."""
     from kokuho_nb.web import pack_cache
 
-    first = pack_cache.get_pack(PACK_MONTH, pack_store, synthetic=True)
-    second = pack_cache.get_pack(PACK_MONTH, pack_store, synthetic=True)
+    first = pack_cache.get_pack(PACK_MONTH, Store(pack_store), synthetic=True)
+    second = pack_cache.get_pack(PACK_MONTH, Store(pack_store), synthetic=True)
     assert not first.hit and second.hit
     assert len(second.pack.sections) == len(first.pack.sections) == 6
     assert dashboard.pack_sections_html(second.pack) == dashboard.pack_sections_html(first.pack)

@@ -6,11 +6,14 @@ import argparse
 import json
 import sys
 
+from kokuho_nb.casework.decisions import ingest_decisions
+from kokuho_nb.commands import help_of
 from kokuho_nb.labels import t
+from kokuho_nb.store import Store
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("decisions", help=t("meeting.command.help_decisions"))
+    parser = subparsers.add_parser("decisions", help=help_of("decisions"))
     sub = parser.add_subparsers(dest="decisions_command", metavar="SUBCOMMAND")
     ingest = sub.add_parser("ingest", help=t("meeting.command.help_ingest"))
     ingest.add_argument("file", help=t("meeting.command.arg_file"))
@@ -21,9 +24,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_ingest(args: argparse.Namespace) -> int:
-    from kokuho_nb.meeting.decisions import ingest_decisions
 
-    report = ingest_decisions(args.file, args.store)
+    report = ingest_decisions(args.file, Store.open(args.store))
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
     else:

@@ -8,6 +8,7 @@ import json
 import re
 from typing import Any
 
+from kokuho_nb.commands import help_of
 from kokuho_nb.era import (
     EraDateError,
     fiscal_year_label,
@@ -23,7 +24,7 @@ from kokuho_nb.law.entaikin import EntaikinResult, compute, format_exact, to_war
 
 
 def register(subparsers: Any) -> None:
-    p = subparsers.add_parser("entaikin", help=t("law.cli.help"), description=t("law.cli.help"))
+    p = subparsers.add_parser("entaikin", help=help_of("entaikin"), description=t("law.cli.help"))
     # Required, but checked in run() so that a missing one gets a Japanese message.
     p.add_argument("--amount", help=t("law.cli.amount"))
     p.add_argument("--due", help=t("law.cli.due"))

@@ -7,12 +7,14 @@ import json
 import sys
 from pathlib import Path
 
+from kokuho_nb.commands import help_of
 from kokuho_nb.errors import UserError
+from kokuho_nb.flowcharts import available, check_file, load, load_file, render_svg, walk
 from kokuho_nb.labels import t
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("flowcharts", help="対応フローチャートの検証・図の作成")
+    parser = subparsers.add_parser("flowcharts", help=help_of("flowcharts"))
     sub = parser.add_subparsers(dest="flowcharts_command", metavar="SUBCOMMAND")
     check = sub.add_parser("check", help="フローチャートを検証する（問題があれば終了コード1）")
     check.add_argument("files", nargs="*", help="検証するYAMLファイル（省略時は parameters/flowcharts/*.yaml）")
@@ -26,7 +28,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from kokuho_nb.flowcharts import available, check_file, load_file
 
     files = [Path(f) for f in args.files] if args.files else available()
     if not files:
@@ -50,7 +51,6 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def run_render(args: argparse.Namespace) -> int:
-    from kokuho_nb.flowcharts import load, render_svg, walk
 
     fc = load(args.flowchart)
     path = None

@@ -7,9 +7,12 @@ import json
 import sys
 from typing import Any
 
+from kokuho_nb.commands import help_of
 from kokuho_nb.errors import UserError
 from kokuho_nb.labels import t
-from kokuho_nb.store.paths import resolve_store
+from kokuho_nb.ledger.importer import import_ledger
+from kokuho_nb.ledger.report import ImportReport
+from kokuho_nb.store import Store
 
 
 def _print_json(doc: Any) -> None:
@@ -17,10 +20,8 @@ def _print_json(doc: Any) -> None:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from kokuho_nb.ledger.importer import import_ledger
-    from kokuho_nb.ledger.report import ImportReport
 
-    store = resolve_store(args.store)
+    store = Store.open(args.store)
     try:
         report = import_ledger(args.path, store, as_of=args.as_of, mapping=args.mapping, progress=not args.json)
     except UserError as exc:
@@ -38,17 +39,16 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_snapshots(args: argparse.Namespace) -> int:
-    from kokuho_nb.store.snapshots import list_snapshots
 
-    store = resolve_store(args.store)
-    snaps = list_snapshots(store)
+    store = Store.open(args.store)
+    snaps = [s.to_dict() for s in store.snapshots()]
     if args.json:
         _print_json(snaps)
         return 0
     if not snaps:
-        print(t("ledger.summary.no_snapshots", store=store))
+        print(t("ledger.summary.no_snapshots", store=store.path))
         return 0
-    print(t("ledger.summary.snapshots_head", store=store))
+    print(t("ledger.summary.snapshots_head", store=store.path))
     for s in snaps:
         counts = s.get("counts") or {}
         print(t("ledger.summary.snapshot_line", id=s["id"], as_of=s["as_of"], imported_at=s["imported_at"],
@@ -60,7 +60,7 @@ def cmd_snapshots(args: argparse.Namespace) -> int:
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "import",
-        help="台帳（標準連携ファイルのフォルダまたはzip）をスナップショットとして取り込む",
+        help=help_of("import"),
         description="台帳（標準連携ファイルのフォルダまたはzip）を、基準日付きのスナップショットとして取り込みます。",
     )
     p.add_argument("path", help="台帳のフォルダまたは .zip")
@@ -71,7 +71,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--mapping", help="他社レイアウトの列対応表: parameters/ledger/mappings/ の名前、またはYAMLのパス")
     p.set_defaults(func=cmd_import)
 
-    s = subparsers.add_parser("snapshots", help="取り込んだスナップショットの一覧", description="スナップショットの一覧")
+    s = subparsers.add_parser("snapshots", help=help_of("snapshots"), description="スナップショットの一覧")
     s.add_argument("--store", help="ストアのフォルダ（既定: 環境変数 KOKUHO_STORE、なければ .kokuho-store/）")
     s.add_argument("--json", action="store_true", help="JSONで出力")
     s.set_defaults(func=cmd_snapshots)

@@ -1,16 +1,21 @@
 """``kokuho-nb month run YYYY-MM ...``: the month's lists; ``kokuho-nb month all YYYY-MM ...``: lists, meeting
-pack and exercise sheets in one run (:mod:`kokuho_nb.monthly`)."""
+pack and exercise sheets in one run (:mod:`kokuho_nb.runs.month_all`)."""
 
 from __future__ import annotations
 
 import argparse
 import json
 
+from kokuho_nb.commands import help_of
 from kokuho_nb.labels import t
+from kokuho_nb.months import Month
+from kokuho_nb.runs.month_all import run_whole_month, summary_lines
+from kokuho_nb.runs.month_run import run_month
+from kokuho_nb.store import Store
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("month", help="月次ターゲットリストの作成")
+    parser = subparsers.add_parser("month", help=help_of("month"))
     sub = parser.add_subparsers(dest="month_command", metavar="SUBCOMMAND")
     run = sub.add_parser("run", help="その月のターゲットリスト（担当者別・納付案内センター・専門員）を出力")
     run.add_argument("month", help="対象月（YYYY-MM）")
@@ -37,28 +42,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    from kokuho_nb.targets.month import run_month
 
-    result = run_month(args.store, args.month, args.out, officer=args.officer, reissue=args.reissue,
-                       processes=args.processes, timeout=args.timeout)
+    result = run_month(Store.open(args.store), Month.parse(args.month), args.out, officer=args.officer,
+                       reissue=args.reissue, processes=args.processes, timeout=args.timeout)
     if args.json:
-        print(json.dumps(result, ensure_ascii=False, indent=1))
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
     else:
-        print(result["issue"])
-        print(result["run_message"])
-        print(t("targets.month.outputs", path=result["out_dir"]))
-    if not result["ok"]:
-        return 1
-    return 0
+        print(result.issue)
+        print(result.run_message)
+        print(t("targets.month.outputs", path=result.out_dir))
+    return 0 if result.ok else 1
 
 
 def all_command(args: argparse.Namespace) -> int:
-    from kokuho_nb.monthly import run_whole_month, summary_lines
 
-    result = run_whole_month(args.store, args.month, args.out, reissue=args.reissue, processes=args.processes,
-                             timeout=args.timeout, pack=not args.no_pack, sheets=not args.no_sheets)
+    result = run_whole_month(Store.open(args.store), Month.parse(args.month), args.out, reissue=args.reissue,
+                             processes=args.processes, timeout=args.timeout, pack=not args.no_pack,
+                             sheets=not args.no_sheets)
     if args.json:
-        print(json.dumps(result, ensure_ascii=False, indent=1))
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
     else:
         print("\n".join(summary_lines(result)))
-    return 0 if result["ok"] else 1
+    return 0 if result.ok else 1

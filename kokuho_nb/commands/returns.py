@@ -6,12 +6,15 @@ import argparse
 import json
 import sys
 
+from kokuho_nb.casework.returns import ingest_returns
+from kokuho_nb.commands import help_of
 from kokuho_nb.errors import UserError
 from kokuho_nb.labels import t
+from kokuho_nb.store import Store
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("returns", help="ターゲットリストの処理結果（月末報告）の取込")
+    parser = subparsers.add_parser("returns", help=help_of("returns"))
     sub = parser.add_subparsers(dest="returns_command", metavar="SUBCOMMAND")
     ingest = sub.add_parser("ingest", help="記入済みのターゲットリスト（Excel）を取り込む")
     ingest.add_argument("files", nargs="+", metavar="FILE", help="記入済みのブック（.xlsx）")
@@ -22,11 +25,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_ingest(args: argparse.Namespace) -> int:
-    from kokuho_nb.targets.returns import ingest_returns
 
     if not args.files:
         raise UserError(t("targets.returns.no_files"), "no files")
-    report = ingest_returns(args.store, args.files)
+    report = ingest_returns(Store.open(args.store), args.files)
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
     else:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 
+from kokuho_nb.commands import help_of
 from kokuho_nb.web.server import LOOPBACK, ServeOptions, serve
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "serve",
-        help="ページを Voilà で公開する（既定では 127.0.0.1 のみ）",
+        help=help_of("serve"),
         description="担当者ページ・会議ダッシュボード・OJT演習・取込レポートを Voilà で公開します。",
     )
     p.add_argument("--port", type=int, default=8866, help="ポート番号（既定 8866）")

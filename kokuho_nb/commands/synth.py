@@ -11,8 +11,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from kokuho_nb.commands import help_of
 from kokuho_nb.errors import UserError
 from kokuho_nb.labels import t
+from kokuho_nb.months import current_fiscal_year
+from kokuho_nb.synth import calibration, default_households, generate
+from kokuho_nb.synth.config import load_config
+from kokuho_nb.synth.messy import MANIFEST_NAME, known_bad_rows
 
 
 def _date(text: str) -> dt.date:
@@ -40,13 +45,9 @@ def _progress(enabled: bool, total: int | None) -> tuple[Callable[[str], None] |
 
 
 def run_synth(args: argparse.Namespace) -> int:
-    from kokuho_nb.synth import default_households, generate
-    from kokuho_nb.synth.messy import MANIFEST_NAME, known_bad_rows
 
     as_of = args.as_of or dt.date.today()
     households = args.households or default_households()
-    from kokuho_nb.fiscal import current_fiscal_year
-    from kokuho_nb.synth.config import load_config
 
     steps = current_fiscal_year(as_of) - load_config().first_year + 2  # one per simulated year, then writing
     step, bar = _progress(not args.quiet, steps)
@@ -74,10 +75,8 @@ def _fmt(value: Any, unit: str) -> str:
 
 
 def run_calibration(args: argparse.Namespace) -> int:
-    from kokuho_nb.synth import calibration, default_households
 
     households = args.households or default_households()
-    from kokuho_nb.synth.config import load_config
 
     cfg = load_config()
     step, bar = _progress(not args.json, int(str(cfg.profile_targets["as_of"])[:4]) - cfg.first_year)
@@ -119,7 +118,7 @@ def _width(text: str) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("synth", help="模擬区（合成データ）の台帳を書き出す")
+    p = sub.add_parser("synth", help=help_of("synth"))
     p.add_argument("out_dir", metavar="OUT_DIR", help="書き出し先フォルダ")
     p.add_argument("--seed", type=int, default=1, help="乱数シード（同じシードなら同じ内容）")
     p.add_argument("--as-of", type=_date, default=None, dest="as_of", help="基準日 YYYY-MM-DD（既定: 今日）")
@@ -127,7 +126,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--messy", action="store_true", help="実際の出力形式（CP932・和暦・全角・不正行あり）で書く")
     p.add_argument("--quiet", action="store_true", help="進行状況を表示しない")
     p.set_defaults(func=_guard(run_synth))
-    c = sub.add_parser("calibration", help="模擬区の数値をアクションプランの数値と並べて表示する")
+    c = sub.add_parser("calibration", help=help_of("calibration"))
     c.add_argument("--seed", type=int, default=1)
     c.add_argument("--households", type=int, default=None, help="世帯数（既定: 100,000。目標値は比例換算）")
     c.add_argument("--json", action="store_true", help="JSON で出力する")

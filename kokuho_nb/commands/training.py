@@ -6,12 +6,18 @@ import argparse
 import datetime as dt
 import math
 
+from kokuho_nb.casework.training_records import completion_rate, target_rate, training_status
+from kokuho_nb.commands import help_of
+from kokuho_nb.era import fiscal_year_label, parse_date, parse_fiscal_year
 from kokuho_nb.errors import UserError
 from kokuho_nb.labels import t, table
+from kokuho_nb.months import fiscal_year_of
+from kokuho_nb.store import Store
+from kokuho_nb.training.sheet import write_sheets
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("training", help="OJT演習の問題用紙・研修受講状況")
+    parser = subparsers.add_parser("training", help=help_of("training"))
     sub = parser.add_subparsers(dest="training_command", metavar="SUBCOMMAND")
     sheet = sub.add_parser("sheet", help="演習問題用紙と解答（HTML・PDF）を作る")
     sheet.add_argument("flowchart", help="フローチャートのid・名称")
@@ -31,7 +37,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_sheet(args: argparse.Namespace) -> int:
-    from kokuho_nb.training.sheet import write_sheets
 
     paths = write_sheets(args.flowchart, args.level, args.count, args.seed, args.out, pdf=not args.no_pdf)
     for path in paths.values():
@@ -40,19 +45,14 @@ def run_sheet(args: argparse.Namespace) -> int:
 
 
 def run_status(args: argparse.Namespace) -> int:
-    from kokuho_nb.era import parse_date, parse_fiscal_year
-    from kokuho_nb.fiscal import fiscal_year_of
-    from kokuho_nb.store.paths import resolve_store
-    from kokuho_nb.store.snapshots import load_snapshot
-    from kokuho_nb.training.records import completion_rate, target_rate, training_status
 
     try:
         as_of = parse_date(args.as_of) if args.as_of else dt.date.today()
         fy = parse_fiscal_year(args.fiscal_year) if args.fiscal_year else fiscal_year_of(as_of)
     except ValueError as exc:
         raise UserError(str(exc)) from exc
-    store = resolve_store(args.store)
-    ledger = load_snapshot(store, as_of=as_of)
+    store = Store.open(args.store)
+    ledger = store.ledger_for(as_of)
     status = training_status(ledger, store, as_of)
     headers = table("training.records.columns")
     shown = status.rename(columns=headers)
@@ -64,7 +64,6 @@ def run_status(args: argparse.Namespace) -> int:
         print(shown[[headers[c] for c in ("officer_code", "officer_name", "course", "status", "done_date")]]
               .to_string(index=False))
     rate = completion_rate(ledger, store, fy)
-    from kokuho_nb.era import fiscal_year_label
 
     print(t("training.records.rate", fy=fiscal_year_label(fy),
             rate="-" if math.isnan(rate) else f"{rate:.1%}", target=f"{target_rate():.0%}"))

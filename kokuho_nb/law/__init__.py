@@ -8,6 +8,10 @@ from __future__ import annotations
 import datetime as dt
 from functools import lru_cache
 
+from kokuho_nb import params
+from kokuho_nb.law._params import key as params_key
+from kokuho_nb.law.entaikin import rate_gap
+
 
 def rate_gap_notice(as_of: dt.date) -> str | None:
     """The Japanese notice to show beside figures of the case view as of ``as_of`` when a 延滞金 rate is missing.
@@ -17,16 +21,13 @@ def rate_gap_notice(as_of: dt.date) -> str | None:
     day the case view's 延滞金 is accrued to. Cached per date and parameter contents: a rate added to the file
     (even in a running process) is seen on the next call.
     """
-    from kokuho_nb.store.cache import sync_parameters
-
     day = as_of.date() if isinstance(as_of, dt.datetime) else as_of
-    return _notice(day, sync_parameters())
+    params.refresh()  # the rates as they are now (a year's rate may have been added meanwhile)
+    return _notice(day, params_key())
 
 
 @lru_cache(maxsize=64)
-def _notice(day: dt.date, digest: str) -> str | None:
-    del digest
-    from kokuho_nb.law.entaikin import rate_gap
-
+def _notice(day: dt.date, key: str) -> str | None:
+    del key  # the state of the parameter files: part of the cache key only
     gap = rate_gap(day)
     return gap.notice() if gap is not None else None

@@ -1,32 +1,20 @@
-"""Cached parameter lookup for the law module (the rules are read thousands of times per case view).
+"""Parameter look-up for the law module: the current :class:`kokuho_nb.params.Tree`.
 
-The cache key includes the parameters folder, so ``KOKUHO_PARAMETERS`` switches are honoured; call
-:func:`clear_cache` after editing a parameter file in a running process.
+The law module's own caches (closed days of a year, the year's rates) are keyed by :func:`key`, the state of the
+parameter files: a file edited in a running process gives a new key, so nothing has to be cleared by hand.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
-
-from kokuho_nb.params import Parameter, parameter, parameters_dir
-
-
-@lru_cache(maxsize=256)
-def _cached(name: str, folder: str) -> Parameter:
-    del folder
-    return parameter(name)
+from kokuho_nb import params
+from kokuho_nb.params import Parameter
 
 
 def lp(name: str) -> Parameter:
-    """:func:`kokuho_nb.params.parameter`, cached per parameters folder."""
-    return _cached(name, str(parameters_dir()))
+    """The dated law parameter ``name`` (``law.entaikin.rate_lower``)."""
+    return params.tree().parameter(name)
 
 
-def clear_cache() -> None:
-    _cached.cache_clear()
-    from kokuho_nb.law import calendar, entaikin
-
-    calendar._closed_days_of_year.cache_clear()
-    calendar._rules.cache_clear()
-    entaikin._rate_cached.cache_clear()
-    entaikin._has_rates_cached.cache_clear()
+def key() -> str:
+    """The current state of the parameter files (part of every law cache key)."""
+    return params.tree().key

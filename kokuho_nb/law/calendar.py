@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 
 from kokuho_nb.labels import t
+from kokuho_nb.law._params import key as params_key
 from kokuho_nb.law._params import lp as parameter
-from kokuho_nb.params import parameters_dir
 
 ONE_DAY = dt.timedelta(days=1)
 
@@ -46,7 +46,7 @@ def _closed_days_of_year(year: int, params_key: str) -> frozenset[dt.date]:
 
 
 def closed_days(year: int) -> frozenset[dt.date]:
-    return _closed_days_of_year(year, str(parameters_dir()))
+    return _closed_days_of_year(year, params_key())
 
 
 @lru_cache(maxsize=8192)
@@ -68,7 +68,7 @@ def _rules(year: int, params_key: str) -> tuple[frozenset[int], frozenset[str], 
 def is_business_day(day: dt.date) -> bool:
     """True when the ward office is open on ``day`` (checked lazily: jpholiday is slow per year)."""
     d = _as_date(day)
-    weekly, md, holidays = _rules(d.year, str(parameters_dir()))
+    weekly, md, holidays = _rules(d.year, params_key())
     if d.weekday() in weekly or f"{d.month:02d}-{d.day:02d}" in md:
         return False
     return not (holidays and _is_public_holiday(d))

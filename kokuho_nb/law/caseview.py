@@ -41,11 +41,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from kokuho_nb import params
+from kokuho_nb.frames import household_codes, index_of, int_index_of
 from kokuho_nb.law import limitation as lim
 from kokuho_nb.law._params import lp as parameter
 from kokuho_nb.law.calendar import _map_unique, add_months_minpo_vec, next_business_day, shift_due_dates_vec
 from kokuho_nb.law.entaikin import RateGap, first_fiscal_year, rate_for, rate_gap, rules
-from kokuho_nb.store.cache import household_codes, index_of, int_index_of, sync_parameters
 
 KEY = ["household_id", "fiscal_year", "instalment"]
 DAY = np.timedelta64(1, "D")
@@ -371,7 +372,7 @@ def law_instalments(ledger: Any, as_of: dt.date) -> pd.DataFrame:
     """
     if isinstance(as_of, pd.Timestamp):
         as_of = as_of.date()
-    sync_parameters()  # a parameter file edited in this process's lifetime is read afresh
+    params.refresh()  # a parameter file edited while this process runs is read now
     ch, _active = _instalments(ledger, as_of, *_household_index(ledger))
     out = ch.rename(columns={"due_s": "due_shifted"})
     cols = KEY + ["due_date", "due_shifted", "amount", "paid_asof", "unpaid", "entaikin", "demand_sent_date",
@@ -394,7 +395,7 @@ def law_columns(ledger: Any, as_of: dt.date) -> pd.DataFrame:
     """Per household as of ``as_of``: 延滞金, limitation, seizure columns (see the module docstring)."""
     if isinstance(as_of, pd.Timestamp):
         as_of = as_of.date()
-    sync_parameters()  # a parameter file edited in this process's lifetime is read afresh
+    params.refresh()  # a parameter file edited while this process runs is read now
     t64 = pd.Timestamp(as_of).to_datetime64()
     hh_ids, charge_codes = _household_index(ledger)
     nh = len(hh_ids)

@@ -20,10 +20,11 @@ from typing import Any
 
 import pandas as pd
 
-from kokuho_nb.era import to_wareki
+from kokuho_nb.era import fiscal_year_label, to_wareki
 from kokuho_nb.labels import t
 from kokuho_nb.law._params import lp as parameter
 from kokuho_nb.law.calendar import add_months_minpo, next_business_day, shift_due_date
+from kokuho_nb.law.caseview import law_instalments
 from kokuho_nb.law.limitation import limitation_date
 from kokuho_nb.params import Parameter
 
@@ -130,8 +131,6 @@ def household_deadlines(ledger: Any, household_id: str, as_of: dt.date) -> list[
     its end; per 執行停止 in force: its extinction date. Labels carry the instalment (年度・期別). An instalment
     already past its limitation date shows only that date.
     """
-    from kokuho_nb.era import fiscal_year_label
-    from kokuho_nb.law.caseview import law_instalments
 
     def only(df: Any) -> Any:
         return df[df["household_id"] == household_id] if "household_id" in df.columns else df

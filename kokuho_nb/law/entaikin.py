@@ -28,9 +28,9 @@ from kokuho_nb.era import fiscal_year_label
 from kokuho_nb.era import to_wareki as _to_wareki
 from kokuho_nb.errors import UserError
 from kokuho_nb.labels import t
+from kokuho_nb.law._params import key as params_key
 from kokuho_nb.law._params import lp as parameter
 from kokuho_nb.law.calendar import _as_date, add_months_minpo, closed_day_reason, shift_due_date
-from kokuho_nb.params import parameters_dir
 
 KINDS = ("premium", "tax")
 ONE_DAY = dt.timedelta(days=1)
@@ -159,7 +159,7 @@ def _rate_cached(year: int, rate_kind: str, params_key: str) -> Fraction:
 
 def rate_for(year: int, rate_kind: str) -> Fraction:
     """The 延滞金 rate (per year, exact) for the days of calendar ``year``; UserError naming the year if absent."""
-    return _rate_cached(year, rate_kind, str(parameters_dir()))
+    return _rate_cached(year, rate_kind, params_key())
 
 
 @lru_cache(maxsize=512)
@@ -179,7 +179,7 @@ def _has_rates_cached(year: int, params_key: str) -> bool:
 
 def has_rates(year: int) -> bool:
     """True when both 延滞金 rates (lower and higher) of calendar ``year`` are in the parameters."""
-    return _has_rates_cached(year, str(parameters_dir()))
+    return _has_rates_cached(year, params_key())
 
 
 @dataclass(frozen=True)

@@ -3,5 +3,5 @@
 Modules: :mod:`schema` (the contract in ``parameters/ledger/standard.yaml``), :mod:`mapping` (other vendors'
 layouts), :mod:`reader` (folder/zip, encodings, CSV), :mod:`normalize` (cell normalisers),
 :mod:`validate` (rows -> accepted tables + quarantine), :mod:`report`, :mod:`importer` (the whole import),
-:mod:`model` (the :class:`~kokuho_nb.ledger.model.Ledger` dataclass).
+:mod:`model` (the :class:`~kokuho_nb.store.tables.Ledger` dataclass).
 """

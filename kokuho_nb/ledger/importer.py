@@ -25,14 +25,13 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from kokuho_nb.contract import standard_files
 from kokuho_nb.era import EraDateError, parse_date
 from kokuho_nb.errors import UserError
 from kokuho_nb.labels import t
 from kokuho_nb.ledger.mapping import Mapping, load_mapping
-from kokuho_nb.ledger.model import empty_table
 from kokuho_nb.ledger.reader import find_files, open_ledger, read_file
 from kokuho_nb.ledger.report import ImportReport, file_counts
-from kokuho_nb.ledger.schema import standard_files
 from kokuho_nb.ledger.validate import (
     TableResult,
     household_codes,
@@ -42,7 +41,9 @@ from kokuho_nb.ledger.validate import (
     ref_codes,
     validate_file,
 )
-from kokuho_nb.store import snapshots
+from kokuho_nb.store import Store, snapshots
+from kokuho_nb.store.import_log import record_import
+from kokuho_nb.store.tables import empty_table
 
 log = logging.getLogger(__name__)
 
@@ -293,7 +294,7 @@ def _quarantine_frame(results: dict[str, TableResult], entries: list[dict]) -> p
 
 def import_ledger(
     path: str | os.PathLike[str],
-    store: str | os.PathLike[str],
+    store: Store | str | os.PathLike[str],
     *,
     as_of: dt.date | str | None = None,
     mapping: str | os.PathLike[str] | Mapping | None = None,
@@ -303,24 +304,24 @@ def import_ledger(
 
     Raises :class:`UserError` (Japanese message naming the file and problem) when the whole import is
     refused; the store is then untouched. Bad rows do not refuse the import: they are quarantined and listed.
+    A public entry point: ``store`` may be a folder (opened here).
     """
+    store = Store.open(store)
     as_of_date = _parse_as_of(as_of)
     mp = load_mapping(mapping)
     timings: dict[str, float] = {}
     bar = _Progress(progress)
     try:
-        report = _import(Path(path), store, as_of_date, mp, bar, timings)
+        report = _import(Path(path), store.path, as_of_date, mp, bar, timings)
     finally:
         bar.close()
     _log_import(store, report.to_dict())
     return report
 
 
-def _log_import(store: str | os.PathLike[str], report: dict) -> None:
+def _log_import(store: Store, report: dict) -> None:
     """Every completed import goes into the case-work database's import log. A refused import leaves the
     store exactly as it was, so it is reported to the user but not logged there."""
-    from kokuho_nb.store.db import record_import
-
     try:
         record_import(store, report)
     except Exception:  # the log must never turn a good import into a failure

@@ -28,10 +28,10 @@ from typing import Any
 
 import yaml
 
+from kokuho_nb.contract import file_spec, standard_files
 from kokuho_nb.errors import UserError
 from kokuho_nb.labels import t
 from kokuho_nb.ledger.normalize import nfkc
-from kokuho_nb.ledger.schema import file_spec, standard_files
 from kokuho_nb.params import parameters_dir
 
 MAPPINGS_DIR = "ledger/mappings"

@@ -21,9 +21,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from kokuho_nb.contract import ColumnSpec
 from kokuho_nb.era import EraDateError, parse_date, parse_fiscal_year
 from kokuho_nb.labels import t
-from kokuho_nb.ledger.schema import ColumnSpec
 
 
 class NormalizeError(ValueError):

@@ -23,11 +23,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from kokuho_nb.contract import FileSpec
 from kokuho_nb.errors import UserError
 from kokuho_nb.labels import t
 from kokuho_nb.ledger.mapping import Mapping
 from kokuho_nb.ledger.normalize import nfkc
-from kokuho_nb.ledger.schema import FileSpec
 
 CHUNK = 1 << 22
 ENCODINGS = ("utf-8-sig", "cp932")

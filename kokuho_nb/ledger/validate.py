@@ -15,12 +15,12 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from kokuho_nb.contract import FileSpec
 from kokuho_nb.labels import t
 from kokuho_nb.ledger.mapping import FileMapping
-from kokuho_nb.ledger.model import column_dtype
 from kokuho_nb.ledger.normalize import normalize_column
 from kokuho_nb.ledger.reader import RawFile
-from kokuho_nb.ledger.schema import FileSpec
+from kokuho_nb.store.tables import column_dtype
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """The monthly meeting pack (月例会議資料) and the decisions it produces (issue 5).
 
 ``build_pack(month, store)`` gathers the month's figures into six sections; ``write_outputs(pack, out_dir)``
-writes the HTML, A4 PDF and Excel workbook; :mod:`kokuho_nb.meeting.decisions` ingests the filled-in
+writes the HTML, A4 PDF and Excel workbook; :mod:`kokuho_nb.casework.decisions` ingests the filled-in
 decisions sheet and serves it back to next month's target lists and pack.
 """
 
@@ -10,20 +10,20 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from kokuho_nb.meeting.excel import write_workbook
 from kokuho_nb.meeting.pack import MeetingPack, build_pack
+from kokuho_nb.meeting.render import render_html, write_pdf
+from kokuho_nb.months import Month
 
 __all__ = ["MeetingPack", "build_pack", "output_names", "write_outputs"]
 
 
-def output_names(month: str) -> dict[str, str]:
+def output_names(month: Month | str) -> dict[str, str]:
     return {"html": f"meeting_{month}.html", "pdf": f"meeting_{month}.pdf", "xlsx": f"meeting_{month}.xlsx"}
 
 
 def write_outputs(pack: MeetingPack, out_dir: str | Path) -> dict[str, Path]:
     """Write HTML, PDF and Excel for ``pack`` into ``out_dir``; returns their paths."""
-    from kokuho_nb.meeting.excel import write_workbook
-    from kokuho_nb.meeting.render import render_html, write_pdf
-
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     names = output_names(pack.month)

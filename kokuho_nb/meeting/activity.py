@@ -15,7 +15,8 @@ from typing import Any
 import pandas as pd
 
 from kokuho_nb.labels import t
-from kokuho_nb.meeting.common import Chart, Section, Table, month_of, threshold
+from kokuho_nb.meeting.common import Chart, Section, Table, threshold
+from kokuho_nb.months import Month
 from kokuho_nb.params import load_yaml, parameter_from_node
 from kokuho_nb.report import charts
 
@@ -122,7 +123,7 @@ def build_activity(
     months = []
     m = year_start.replace(day=1)
     while m <= as_of:
-        months.append(month_of(m))
+        months.append(str(Month.of(m)))
         m = (m.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
     # "YYYY-MM" through numpy month precision: Series.dt.strftime formats every row in Python (~3 s for the
     # default ward's contacts); in_year holds no NaT (filtered on the year's dates above).

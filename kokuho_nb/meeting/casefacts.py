@@ -9,6 +9,7 @@ import datetime as dt
 
 import pandas as pd
 
+from kokuho_nb.casework.contacts import reached_results
 from kokuho_nb.labels import t
 from kokuho_nb.meeting.common import meeting_config
 
@@ -28,7 +29,7 @@ def last_progress(
         p = payments[pd.to_datetime(payments["paid_date"]) <= end]
         parts.append(p.groupby("household_id")["paid_date"].max())
     if len(contacts):
-        c = contacts[contacts["result"].isin(cfg["contact_results"]) & (pd.to_datetime(contacts["date"]) <= end)]
+        c = contacts[contacts["result"].isin(reached_results()) & (pd.to_datetime(contacts["date"]) <= end)]
         parts.append(c.groupby("household_id")["date"].max())
     if len(dispositions):
         d = dispositions[dispositions["kind"].isin(cfg["disposition_kinds"])

@@ -14,9 +14,9 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from kokuho_nb.casework.decisions import FIELDS, MONTH_CELL, SHEET_HEADER_ROW, decision_types, headers
 from kokuho_nb.labels import t
-from kokuho_nb.meeting.common import decision_types, meeting_config, month_label
-from kokuho_nb.meeting.decisions import FIELDS, MONTH_CELL, SHEET_HEADER_ROW, headers
+from kokuho_nb.meeting.common import meeting_config
 from kokuho_nb.meeting.pack import MeetingPack
 
 THIN = Side(style="thin", color="666666")
@@ -82,11 +82,11 @@ def write_workbook(pack: MeetingPack, path: Path) -> Path:
     ws = wb.active
     ws.title = t("meeting.decisions_sheet")
     used.add(ws.title)
-    ws["A1"] = t("meeting.decisions.sheet_title", month=month_label(pack.month)) + (
+    ws["A1"] = t("meeting.decisions.sheet_title", month=pack.month.wareki()) + (
         f"　{t('common.synthetic_banner')}" if pack.synthetic else "")
     ws["A1"].font = Font(name=FONT, bold=True, size=12)
     ws["A2"] = t("meeting.decisions.month_label")
-    ws[MONTH_CELL] = pack.month
+    ws[MONTH_CELL] = str(pack.month)
     ws["A3"] = t("meeting.decisions.instructions")
     hdr = headers()
     for j, h in enumerate(hdr, start=1):

@@ -18,14 +18,13 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from kokuho_nb.fiscal import current_fiscal_year, year_end
+from kokuho_nb.law.calendar import shift_due_dates_vec
+from kokuho_nb.months import current_fiscal_year, year_end
 
 KEY = ["household_id", "fiscal_year", "instalment"]
 
 
 def _shifted_due(due: pd.Series) -> pd.Series:
-    from kokuho_nb.law.calendar import shift_due_dates_vec
-
     return shift_due_dates_vec(due)
 
 

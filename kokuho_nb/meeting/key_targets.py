@@ -6,10 +6,12 @@ from __future__ import annotations
 import pandas as pd
 
 from kokuho_nb.era import fiscal_year_label
-from kokuho_nb.fiscal import year_end
+from kokuho_nb.format import oku
+from kokuho_nb.format import percent as pct
 from kokuho_nb.labels import t
 from kokuho_nb.meeting import plan
-from kokuho_nb.meeting.common import Chart, Section, Table, oku, pct
+from kokuho_nb.meeting.common import Chart, Section, Table
+from kokuho_nb.months import year_end
 from kokuho_nb.report import charts
 
 

@@ -11,13 +11,14 @@ import pandas as pd
 
 from kokuho_nb.labels import t
 from kokuho_nb.meeting.activity import elapsed_share
-from kokuho_nb.meeting.common import Section, Table, month_end, month_label
+from kokuho_nb.meeting.common import Section, Table
+from kokuho_nb.months import Month
 from kokuho_nb.params import load_yaml
 
 
-def schedule_items(month: str) -> list[dict[str, Any]]:
+def schedule_items(month: Month) -> list[dict[str, Any]]:
     sched = load_yaml("operating_schedule.yaml")
-    mm = int(month[5:])
+    mm = month.month
     return list(sched["months"].get(mm, [])) + list(sched.get("every_month", []))
 
 
@@ -27,13 +28,13 @@ def derive_proposals(
     difficult: dict[str, Any],
     key_targets: dict[str, Any],
     *,
-    next_month: str,
+    next_month: Month,
     year_start: dt.date,
     year_end: dt.date,
 ) -> list[dict[str, Any]]:
     """Proposals from the figures. Each: code, text, basis (the number behind it), section."""
     out: list[dict[str, Any]] = []
-    share_next = elapsed_share(min(month_end(next_month), year_end), year_start, year_end)
+    share_next = elapsed_share(min(next_month.end, year_end), year_start, year_end)
     for key, s in activity["status"].items():
         if not s["behind"]:
             continue
@@ -76,7 +77,7 @@ def derive_proposals(
     return out
 
 
-def build_next_month(next_month: str, proposals: list[dict[str, Any]]) -> Section:
+def build_next_month(next_month: Month, proposals: list[dict[str, Any]]) -> Section:
     items = schedule_items(next_month)
     sched = pd.DataFrame({
         t("meeting.col.schedule_item"): [i["text"] for i in items],
@@ -91,13 +92,13 @@ def build_next_month(next_month: str, proposals: list[dict[str, Any]]) -> Sectio
     }, columns=[t("meeting.col.proposal_no"), t("meeting.col.proposal"), t("meeting.col.basis_figure"),
                 t("meeting.col.decision")])
     if proposals:
-        conclusion = t("meeting.s5.conclusion", month=month_label(next_month), n_items=len(items), n=len(proposals),
+        conclusion = t("meeting.s5.conclusion", month=next_month.wareki(), n_items=len(items), n=len(proposals),
                        first=proposals[0]["text"])
     else:
-        conclusion = t("meeting.s5.conclusion_none", month=month_label(next_month), n_items=len(items))
+        conclusion = t("meeting.s5.conclusion_none", month=next_month.wareki(), n_items=len(items))
     return Section(
         number=5, key="next_month", title=t("meeting.s5.title"), conclusion=conclusion,
-        tables=[Table("schedule", t("meeting.s5.table_schedule", month=month_label(next_month)), sched,
+        tables=[Table("schedule", t("meeting.s5.table_schedule", month=next_month.wareki()), sched,
                       t("meeting.s5.note_schedule")),
                 Table("proposals", t("meeting.s5.table_proposals"), props)],
         data={"proposals": proposals, "schedule": items},

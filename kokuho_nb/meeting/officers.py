@@ -6,6 +6,7 @@ import datetime as dt
 
 import pandas as pd
 
+from kokuho_nb.casework.contacts import reached_results
 from kokuho_nb.labels import t
 from kokuho_nb.meeting.casefacts import broken_pledges, open_promises
 from kokuho_nb.meeting.common import Chart, Section, Table, threshold
@@ -44,7 +45,7 @@ def build_officers(
     list_size = listed.groupby("officer_code").size()
     worked_hh = month_c[month_c["household_id"].isin(listed["household_id"])]
     worked = listed[listed["household_id"].isin(worked_hh["household_id"])].groupby("officer_code").size()
-    reached_hh = worked_hh[worked_hh["result"].isin(["接触", "納付約束", "分納誓約"])]["household_id"]
+    reached_hh = worked_hh[worked_hh["result"].isin(reached_results())]["household_id"]
     reached = listed[listed["household_id"].isin(reached_hh)].groupby("officer_code").size()
     mix = (worked_hh.merge(listed, on="household_id", suffixes=("_c", ""))
            .groupby(["officer_code", "result"]).size())

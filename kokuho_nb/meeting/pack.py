@@ -11,7 +11,6 @@ from typing import Any
 
 import pandas as pd
 
-from kokuho_nb.fiscal import current_fiscal_year, year_end
 from kokuho_nb.labels import t
 from kokuho_nb.meeting import activity as s2
 from kokuho_nb.meeting import analysis as s6
@@ -20,17 +19,19 @@ from kokuho_nb.meeting import key_targets as s1
 from kokuho_nb.meeting import next_month as s5
 from kokuho_nb.meeting import officers as s3
 from kokuho_nb.meeting.casefacts import broken_pledges, last_progress
-from kokuho_nb.meeting.common import Section, add_months, meeting_config, month_end, threshold
+from kokuho_nb.meeting.common import Section, meeting_config, threshold
 from kokuho_nb.meeting.figures import ChargeBook, monthly_figures
 from kokuho_nb.meeting.inputs import MeetingInputs, gather
+from kokuho_nb.months import Month, current_fiscal_year, year_end
 from kokuho_nb.params import value as param_value
+from kokuho_nb.store import Store
 
 OFFICER_ROLES = ("徴収吏員", "係長", "債権管理専門員", "特別整理専門員")
 
 
 @dataclass
 class MeetingPack:
-    month: str
+    month: Month
     as_of: dt.date
     sections: list[Section]
     attendees: list[str]
@@ -40,6 +41,9 @@ class MeetingPack:
     generated_at: str = field(default_factory=lambda: dt.datetime.now().strftime("%Y-%m-%d %H:%M"))
     notes: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per step (benchmarks)
+
+    def __post_init__(self) -> None:
+        self.month = Month.parse(self.month)
 
     def section(self, key: str) -> Section:
         return next(s for s in self.sections if s.key == key)
@@ -55,11 +59,11 @@ def key_target_frames(book: ChargeBook, as_of: dt.date) -> dict[str, Any]:
     d = dt.date(fy, 6, 30)
     while d < as_of:
         days.append(d)
-        d = month_end(add_months(f"{d.year:04d}-{d.month:02d}", 1))
+        d = (Month.of(d) + 1).end
     days.append(as_of)
     monthly = monthly_figures(book, days)
     prior_days = [dt.date(x.year - 1, x.month, 28) for x in days]
-    prior_days = [month_end(f"{x.year:04d}-{x.month:02d}") for x in prior_days]
+    prior_days = [Month.of(x).end for x in prior_days]
     prior = monthly_figures(book, prior_days)
     finals = monthly_figures(book, [year_end(y) for y in range(fy - 4, fy) if year_end(y) <= as_of])
     has_data = finals[finals["current_charged"] > 0] if len(finals) else finals
@@ -155,7 +159,7 @@ def build_sections(inp: MeetingInputs) -> tuple[list[Section], list[dict[str, An
                                  led.dispositions, inp.issued, since=inp.prev_as_of, as_of=inp.as_of)
     sec4 = s4.build_difficult(selected, counts, as_of=inp.as_of, followup=followup)
 
-    nxt = add_months(inp.month, 1)
+    nxt = inp.month + 1
     proposals = s5.derive_proposals(sec2.data, sec3.data, sec4.data, sec1.data, next_month=nxt,
                                     year_start=inp.year_start, year_end=inp.year_end)
     sec5 = s5.build_next_month(nxt, proposals)
@@ -178,9 +182,11 @@ def decision_rows(sec4: Section, proposals: list[dict[str, Any]], cases: pd.Data
     return rows
 
 
-def build_pack(month: str, store: str | Path | None = None, *, synthetic: bool | None = None) -> MeetingPack:
+def build_pack(month: Month | str, store: Store | str | Path | None = None, *,
+               synthetic: bool | None = None) -> MeetingPack:
+    """The pack of ``month`` (a public entry point: the month and the store are parsed / opened here)."""
     started = time.perf_counter()
-    inp = gather(month, store, synthetic=synthetic)
+    inp = gather(Month.parse(month), Store.open(store), synthetic=synthetic)
     gathered = time.perf_counter()
     sections, rows = build_sections(inp)
     timings = {"gather_s": gathered - started, "sections_s": time.perf_counter() - gathered}

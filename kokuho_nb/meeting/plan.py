@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from kokuho_nb.fiscal import year_end
+from kokuho_nb.months import year_end
 from kokuho_nb.params import load_yaml, parameter
 
 

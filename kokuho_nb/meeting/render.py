@@ -13,7 +13,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from kokuho_nb.era import to_wareki
 from kokuho_nb.labels import t
-from kokuho_nb.meeting.common import Table, month_label
+from kokuho_nb.meeting.common import Table
 from kokuho_nb.meeting.pack import MeetingPack
 from kokuho_nb.report import pdf
 
@@ -67,7 +67,7 @@ def render_html(pack: MeetingPack, image_dir: Path | None = None) -> str:
                        for i, c in enumerate(s.charts)],
             "tables": [{"title": tb.title, "note": tb.note, "html": _markup(table_html(tb))} for tb in s.tables if tb.printed],
         })
-    label = month_label(pack.month)
+    label = pack.month.wareki()
     footer = f"{t('meeting.pack_title')} {label}" + (f"　{t('common.synthetic_mark')}" if pack.synthetic else "")
     return tpl.render(
         css=pdf.print_css(landscape=False, footer_left=footer),

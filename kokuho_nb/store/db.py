@@ -14,12 +14,13 @@ keep that correct:
   ``CREATE TABLE IF NOT EXISTS`` / ``ALTER TABLE`` statements; the number applied is recorded per module in
   ``schema_versions``, so adding a statement to the end of a list migrates an existing store).
 
-This module owns ``schema_versions`` and ``import_log`` (:func:`record_import`, :func:`list_imports`).
+This module owns ``schema_versions`` and the store's own ``import_log`` table (read and written by
+:mod:`kokuho_nb.store.import_log`).
+A :class:`kokuho_nb.months.Month` is stored as its ``'YYYY-MM'`` text.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 import sqlite3
@@ -32,7 +33,7 @@ from typing import Any
 
 from kokuho_nb.errors import UserError
 from kokuho_nb.labels import t
-from kokuho_nb.store.paths import resolve_store
+from kokuho_nb.months import Month
 
 log = logging.getLogger(__name__)
 
@@ -42,18 +43,20 @@ BUSY_TIMEOUT_S = 30.0
 #: is retried (with a short random back-off) before giving up.
 LOCK_RETRIES = 5
 
-def db_path(store: str | Path | None) -> Path:
-    """The database file of a store (``--store`` / ``KOKUHO_STORE`` / default, see :mod:`store.paths`)."""
-    return resolve_store(store) / DB_FILE
+sqlite3.register_adapter(Month, str)
+
+def db_path(folder: Path) -> Path:
+    """The database file of the store in ``folder``."""
+    return Path(folder) / DB_FILE
 
 
-def connect(store: str | Path | None, *, timeout: float = BUSY_TIMEOUT_S) -> sqlite3.Connection:
+def connect(folder: Path, *, timeout: float = BUSY_TIMEOUT_S) -> sqlite3.Connection:
     """Open the store's case-work database (created if absent) in WAL mode with a busy timeout.
 
     The connection is in autocommit mode (``isolation_level=None``); use :func:`transaction` for writes.
     Rows come back as :class:`sqlite3.Row` (index or column-name access).
     """
-    path = db_path(store)
+    path = db_path(folder)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(path, timeout=timeout, isolation_level=None)
@@ -172,7 +175,9 @@ def _now() -> str:
 
 # --- own tables --------------------------------------------------------------------------------------------
 
-_OWN_SCHEMA = [
+#: The store's own table: one row per import attempt (read and written by :mod:`kokuho_nb.store.import_log`).
+OWN_SCHEMA_NAME = "store.db"
+OWN_SCHEMA = [
     """CREATE TABLE IF NOT EXISTS import_log (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         snapshot_id TEXT,
@@ -196,71 +201,4 @@ def _ensure_own_schema(conn: sqlite3.Connection) -> None:
                 "CREATE TABLE IF NOT EXISTS schema_versions ("
                 "name TEXT PRIMARY KEY, version INTEGER NOT NULL, applied_at TEXT NOT NULL)"
             )
-    ensure_schema(conn, "store.db", _OWN_SCHEMA)
-
-
-def record_import(
-    store: str | Path | None,
-    report: dict[str, Any],
-    *,
-    as_of: str | None = None,
-    source: str | None = None,
-) -> int:
-    """Log one import (successful or refused) from its ``--json`` report; returns the log row id.
-
-    ``report`` is ``ImportReport.to_dict()``: ``ok``, ``snapshot``, ``files`` (per-file row and yen counts),
-    ``quarantine`` and ``warnings``. Only counts are logged (the quarantined rows themselves are in the
-    snapshot's ``quarantine.parquet``). ``as_of`` and ``source`` default to the report's keys of that name,
-    and ``as_of`` to the date at the start of the snapshot id (``<as_of>_<hash>``).
-    """
-    snapshot = report.get("snapshot")
-    as_of = as_of or report.get("as_of") or (str(snapshot)[:10] if snapshot else None)
-    source = source or report.get("source")
-    quarantine = report.get("quarantine") or []
-    warnings = report.get("warnings") or []
-    counts = {
-        "files": report.get("files") or {},
-        "quarantined_rows": len(quarantine),
-        "warnings": len(warnings),
-    }
-    conn = connect(store)
-    try:
-        with transaction(conn):
-            cur = conn.execute(
-                "INSERT INTO import_log(snapshot_id, as_of, source, imported_at, ok, counts) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    None if snapshot is None else str(snapshot),
-                    None if as_of is None else str(as_of),
-                    None if source is None else str(source),
-                    _now(),
-                    1 if report.get("ok") else 0,
-                    json.dumps(counts, ensure_ascii=False, sort_keys=True),
-                ),
-            )
-            return int(cur.lastrowid or 0)
-    finally:
-        conn.close()
-
-
-def list_imports(store: str | Path | None) -> list[dict[str, Any]]:
-    """The import log, oldest first, with ``counts`` decoded."""
-    conn = connect(store)
-    try:
-        rows = conn.execute(
-            "SELECT id, snapshot_id, as_of, source, imported_at, ok, counts FROM import_log ORDER BY id"
-        ).fetchall()
-    finally:
-        conn.close()
-    return [
-        {
-            "id": r["id"],
-            "snapshot_id": r["snapshot_id"],
-            "as_of": r["as_of"],
-            "source": r["source"],
-            "imported_at": r["imported_at"],
-            "ok": bool(r["ok"]),
-            "counts": json.loads(r["counts"]),
-        }
-        for r in rows
-    ]
+    ensure_schema(conn, OWN_SCHEMA_NAME, OWN_SCHEMA)

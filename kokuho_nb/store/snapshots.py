@@ -23,10 +23,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from kokuho_nb.contract import table_spec
 from kokuho_nb.errors import UserError
 from kokuho_nb.labels import t
-from kokuho_nb.ledger.model import Ledger, column_dtype, empty_table
-from kokuho_nb.ledger.schema import table_spec
+from kokuho_nb.store.tables import Ledger, column_dtype, empty_table
 
 MANIFEST = "manifest.json"
 QUARANTINE = "quarantine.parquet"
@@ -146,18 +146,6 @@ def manifest_is_synthetic(manifest: dict[str, Any], source: str | None = None) -
     return any(word in text for word in SYNTHETIC_SOURCE_WORDS)
 
 
-def snapshot_is_synthetic(store: str | os.PathLike[str] | None, snapshot_id: str | None,
-                          source: str | None = None) -> bool:
-    """:func:`manifest_is_synthetic` for a stored snapshot (an unreadable manifest falls back to ``source``)."""
-    manifest: dict[str, Any] = {}
-    if store is not None and snapshot_id:
-        try:
-            manifest = read_manifest(store, snapshot_id)
-        except (OSError, ValueError, UserError):
-            manifest = {}
-    return manifest_is_synthetic(manifest, source)
-
-
 def read_manifest(store: str | os.PathLike[str], snapshot_id: str) -> dict[str, Any]:
     path = snapshot_path(store, snapshot_id) / MANIFEST
     try:
@@ -200,21 +188,6 @@ def list_snapshots(store: str | os.PathLike[str]) -> list[dict[str, Any]]:
     return out
 
 
-def _choose(store: str | os.PathLike[str], snapshot_id: str | None, as_of: dt.date | str | None) -> str:
-    if snapshot_id:
-        if not snapshot_exists(store, snapshot_id):
-            raise UserError(t("ledger.error.snapshot_not_found", what=snapshot_id), f"no snapshot {snapshot_id}")
-        return snapshot_id
-    snaps = list_snapshots(store)
-    if as_of is not None:
-        limit = as_of.isoformat() if isinstance(as_of, dt.date) else str(as_of)
-        snaps = [s for s in snaps if str(s["as_of"]) <= limit]
-    if not snaps:
-        what = f"{store}" + (f"、基準日 {as_of} 以前" if as_of is not None else "")
-        raise UserError(t("ledger.error.snapshot_not_found", what=what), f"no snapshot in {store}")
-    return snaps[-1]["id"]
-
-
 def _read_table(path: Path, table: str) -> pd.DataFrame:
     if not path.is_file():
         return empty_table(table)
@@ -230,29 +203,27 @@ def _read_table(path: Path, table: str) -> pd.DataFrame:
     return df if list(df.columns) == names else df[names]
 
 
-def load_snapshot(
-    store: str | os.PathLike[str], snapshot_id: str | None = None, as_of: dt.date | str | None = None
-) -> Ledger:
-    """The snapshot ``snapshot_id``, else the latest one with ``as_of <=`` the given date, else the latest."""
-    sid = _choose(store, snapshot_id, as_of)
-    folder = snapshot_path(store, sid)
-    manifest = read_manifest(store, sid)
+def load_snapshot(store: str | os.PathLike[str], snapshot_id: str) -> Ledger:
+    """The ledger of snapshot ``snapshot_id`` in the store folder ``store`` (use :meth:`Store.load`)."""
+    if not snapshot_exists(store, snapshot_id):
+        raise UserError(t("ledger.error.snapshot_not_found", what=snapshot_id), f"no snapshot {snapshot_id}")
+    folder = snapshot_path(store, snapshot_id)
+    manifest = read_manifest(store, snapshot_id)
     try:
         tables = {name: _read_table(folder / f"{name}.parquet", name) for name in Ledger.table_names()}
     except (OSError, pa.ArrowException) as exc:
-        raise UserError(t("ledger.error.snapshot_corrupt", snapshot=sid, problem=str(exc)), str(exc)) from exc
+        raise UserError(t("ledger.error.snapshot_corrupt", snapshot=snapshot_id, problem=str(exc)), str(exc)) from exc
     return Ledger(
         **tables,
-        snapshot_id=sid,
+        snapshot_id=snapshot_id,
         as_of=dt.date.fromisoformat(manifest["as_of"]),
         source=manifest.get("source"),
     )
 
 
-def load_quarantine(store: str | os.PathLike[str], snapshot_id: str | None = None) -> pd.DataFrame:
+def load_quarantine(store: str | os.PathLike[str], snapshot_id: str) -> pd.DataFrame:
     """The quarantined rows of a snapshot: file, line, column, value, reason, row (the raw row as JSON)."""
-    sid = _choose(store, snapshot_id, None)
-    path = snapshot_path(store, sid) / QUARANTINE
+    path = snapshot_path(store, snapshot_id) / QUARANTINE
     if not path.is_file():
         return pd.DataFrame({c: pd.Series([], dtype="int64" if c == "line" else object) for c in QUARANTINE_COLUMNS})
     return pq.read_table(path).to_pandas()

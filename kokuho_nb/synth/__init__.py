@@ -14,10 +14,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from kokuho_nb.errors import UserError
-from kokuho_nb.fiscal import current_fiscal_year
 from kokuho_nb.labels import t
+from kokuho_nb.months import current_fiscal_year
 from kokuho_nb.synth.calibration import calibration
 from kokuho_nb.synth.config import load_config
+from kokuho_nb.synth.cut import cut
+from kokuho_nb.synth.messy import write_messy
+from kokuho_nb.synth.timeline import build_timeline
+from kokuho_nb.synth.writer import write_ledger
 
 __all__ = ["generate", "calibration", "ledger_at", "EARLIEST_AS_OF", "LATEST_AS_OF"]
 
@@ -37,10 +41,8 @@ def _check_as_of(as_of: dt.date) -> None:
 def ledger_at(seed: int = 1, as_of: dt.date | None = None, households: int | None = None, *,
               retain: str = "ledger", progress: Callable[[str], None] | None = None,
               categorical_ids: bool = False):
-    """The synthetic ward's canonical tables on ``as_of`` (a :class:`kokuho_nb.ledger.model.Ledger`), without
+    """The synthetic ward's canonical tables on ``as_of`` (a :class:`kokuho_nb.store.tables.Ledger`), without
     writing files — what importing ``generate(...)``'s output gives, for tests and notebooks."""
-    from kokuho_nb.synth.cut import cut
-    from kokuho_nb.synth.timeline import build_timeline
 
     as_of = as_of or dt.date.today()
     _check_as_of(as_of)
@@ -58,8 +60,6 @@ def generate(out_dir: str | Path, *, seed: int = 1, as_of: dt.date | None = None
     (100,000). ``messy=True`` writes the same ward as a real export arrives (CP932, era dates, full-width
     digits, …) plus the known bad rows listed in ``_messy_manifest.json`` (see :mod:`kokuho_nb.synth.messy`).
     """
-    from kokuho_nb.synth.messy import write_messy
-    from kokuho_nb.synth.writer import write_ledger
 
     as_of = as_of or dt.date.today()
     ledger = ledger_at(seed, as_of, households, progress=progress, categorical_ids=not messy)

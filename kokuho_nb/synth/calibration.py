@@ -14,7 +14,7 @@ from typing import Any
 
 from kokuho_nb import stats
 from kokuho_nb.era import fiscal_year_label as fiscal_label
-from kokuho_nb.fiscal import year_end
+from kokuho_nb.months import year_end
 from kokuho_nb.params import value
 from kokuho_nb.synth.config import SynthConfig, load_config
 from kokuho_nb.synth.cut import cut

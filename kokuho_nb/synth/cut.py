@@ -24,8 +24,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from kokuho_nb.fiscal import current_fiscal_year, fiscal_year_of
-from kokuho_nb.ledger.model import Ledger
+from kokuho_nb.months import current_fiscal_year, fiscal_year_of
+from kokuho_nb.store.tables import Ledger
 from kokuho_nb.synth import days as D
 from kokuho_nb.synth.config import INCOME_CLASSES
 from kokuho_nb.synth.timeline import DISP_KINDS, MEMOS, METHODS, RESULTS, TARGETS, Timeline

@@ -17,6 +17,8 @@ from pathlib import Path
 import jpholiday
 import numpy as np
 
+from kokuho_nb.params import parameter
+
 EPOCH = dt.date(1970, 1, 1)
 NEVER = np.int32(2_000_000)  # a day number after any date we generate ("not happened")
 TABLE_FIRST = dt.date(2016, 1, 1)
@@ -58,7 +60,6 @@ def _closed_days() -> set[dt.date]:
     """Every day the ward office is closed in the table range, from the law calendar's parameters
     (``parameters/law/calendar.yaml``) and ``jpholiday``. Holidays are cached on disk because ``jpholiday``
     needs several seconds for fifteen years."""
-    from kokuho_nb.params import parameter
 
     cache = _cache_file()
     holidays: set[dt.date] | None = None

@@ -24,9 +24,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from kokuho_nb.contract import FileSpec, standard_files
 from kokuho_nb.era import to_wareki, to_wareki_short
-from kokuho_nb.ledger.model import Ledger
-from kokuho_nb.ledger.schema import FileSpec, standard_files
+from kokuho_nb.store.tables import Ledger
 
 MANIFEST_NAME = "_messy_manifest.json"
 ENCODING = "cp932"

@@ -16,8 +16,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from kokuho_nb.ledger.model import Ledger
-from kokuho_nb.ledger.schema import FileSpec, standard_files
+from kokuho_nb.contract import FileSpec, standard_files
+from kokuho_nb.store.tables import Ledger
 
 BANNER_FILE = "模擬データ.txt"
 

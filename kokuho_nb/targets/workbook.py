@@ -13,9 +13,7 @@ get a fixed timestamp, so regenerating an issued list gives an identical file.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import unicodedata
-import zipfile
 from copy import copy
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,18 +24,25 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.writer.excel import ExcelWriter
 
+from kokuho_nb.casework.returns import contact_codes
+from kokuho_nb.casework.sheets import (
+    LIST_FIRST_ROW,
+    LIST_HEADER_ROW,
+    LIST_META_SHEET,
+    LIST_SHEET,
+    RESULT_FIELDS,
+    item_key,
+)
 from kokuho_nb.labels import t, table
 from kokuho_nb.law import rate_gap_notice
-from kokuho_nb.params import load_yaml
-from kokuho_nb.targets import months
+from kokuho_nb.months import Month
+from kokuho_nb.xlsx import save
 
-SHEET = "ターゲットリスト"
-META_SHEET = "管理情報"
-HEADER_ROW = 3
-FIRST_ROW = 4
-FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+SHEET = LIST_SHEET
+META_SHEET = LIST_META_SHEET
+HEADER_ROW = LIST_HEADER_ROW
+FIRST_ROW = LIST_FIRST_ROW
 
 #: (key in i18n targets.workbook.columns, payload field or None for a result column, number format)
 SHOWN = [
@@ -50,14 +55,14 @@ SHOWN = [
     ("prio_ability", "prio_ability", "0.0"), ("prio_urgency", "prio_urgency", "0.0"),
     ("prio_no_contact", "prio_no_contact", "0.0"), ("prio_rule", "prio_rule", "0.0"),
 ]
-RESULT_COLUMNS = ["contact_date", "method", "result", "promised_amount", "promised_date", "memo"]
+RESULT_COLUMNS = RESULT_FIELDS
 WRAP_WIDTH = {"name_kana": 14, "reasons": 30, "next_action": 28, "memo": 22}
 LINE_HEIGHT = 13.0
 
 
 @dataclass(frozen=True)
 class ListMeta:
-    month: str
+    month: Month
     list_code: str
     revision: int
     kind: str
@@ -66,11 +71,8 @@ class ListMeta:
     issued_at: str
     synthetic: bool
 
-
-def contact_codes() -> dict[str, list[str]]:
-    """手段 and 結果 codes from the ledger contract (parameters/ledger/standard.yaml, 折衝記録.csv)."""
-    cols = load_yaml("ledger/standard.yaml")["files"]["折衝記録.csv"]["columns"]
-    return {"method": list(cols["手段"]["codes"]), "result": list(cols["結果"]["codes"])}
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "month", Month.parse(self.month))
 
 
 def column_letters() -> dict[str, str]:
@@ -139,7 +141,7 @@ def build_workbook(meta: ListMeta, items: pd.DataFrame) -> Workbook:
     ws = wb.active
     ws.title = SHEET
     name, code = owner_label(meta)
-    label = months.month_label(meta.month)
+    label = meta.month.label()
     synthetic = t("common.synthetic_banner") if meta.synthetic else ""
     letters = column_letters()
     heads = table("targets.workbook.columns")
@@ -154,7 +156,7 @@ def build_workbook(meta: ListMeta, items: pd.DataFrame) -> Workbook:
         ws[f"{letters['contact_date']}1"] = synthetic
         ws[f"{letters['contact_date']}1"].font = Font(bold=True, color="C00000", size=12)
     # 延滞金 accrued short of the lists' date (the year's rate is not in parameters/law/entaikin.yaml yet)
-    entaikin_notice = rate_gap_notice(months.month_start(meta.month))
+    entaikin_notice = rate_gap_notice(meta.month.start)
     if entaikin_notice:  # row 2 over the result columns, wrapped (printed on the first page)
         cell = ws[f"{letters['contact_date']}2"]
         cell.value = entaikin_notice
@@ -203,7 +205,7 @@ def build_workbook(meta: ListMeta, items: pd.DataFrame) -> Workbook:
     for n, item in enumerate(records):
         r = FIRST_ROW + n
         lines = 1
-        ws.cell(row=r, column=1, value=f"{meta.month}|{meta.list_code}|{meta.revision}|{item['household_id']}")
+        ws.cell(row=r, column=1, value=item_key(meta.month, meta.list_code, meta.revision, item["household_id"]))
         for col, key, field, fmt in shown_cols:
             v = n + 1 if key == "no" else _cell_value(field, item)
             cell = ws.cell(row=r, column=col, value=v)
@@ -239,7 +241,7 @@ def build_workbook(meta: ListMeta, items: pd.DataFrame) -> Workbook:
 
     # drop-downs and checks on the result columns
     codes = contact_codes()
-    start, end = months.month_start(meta.month), months.month_end(meta.month)
+    start, end = meta.month.start, meta.month.end
     rng = lambda key: f"{letters[key]}{FIRST_ROW}:{letters[key]}{end_row}"  # noqa: E731
     dv_method = DataValidation(type="list", formula1='"' + ",".join(codes["method"]) + '"', allow_blank=True,
                                showErrorMessage=True, errorTitle="手段", error="一覧から選んでください。")
@@ -287,7 +289,7 @@ def build_workbook(meta: ListMeta, items: pd.DataFrame) -> Workbook:
 
     meta_ws = wb.create_sheet(META_SHEET)
     for i, (k, v) in enumerate((
-        ("month", meta.month), ("list_code", meta.list_code), ("revision", meta.revision), ("kind", meta.kind),
+        ("month", str(meta.month)), ("list_code", meta.list_code), ("revision", meta.revision), ("kind", meta.kind),
         ("owner_code", meta.owner_code or ""), ("owner_name", meta.owner_name or ""),
         ("issued_at", meta.issued_at), ("synthetic", "1" if meta.synthetic else "0"), ("n_items", len(records)),
     ), start=1):
@@ -307,36 +309,7 @@ def build_workbook(meta: ListMeta, items: pd.DataFrame) -> Workbook:
     return wb
 
 
-class _FixedTimeZip(zipfile.ZipFile):
-    """A zip whose entries all carry :data:`FIXED_ZIP_TIME` (openpyxl would stamp the current time)."""
-
-    def _info(self, name: str) -> zipfile.ZipInfo:
-        info = zipfile.ZipInfo(name, date_time=FIXED_ZIP_TIME)
-        info.compress_type = zipfile.ZIP_DEFLATED
-        info.external_attr = 0o600 << 16
-        return info
-
-    def writestr(self, zinfo_or_arcname: Any, data: Any, compress_type: Any = None,  # type: ignore[override]
-                 compresslevel: Any = None) -> None:
-        if isinstance(zinfo_or_arcname, str):
-            zinfo_or_arcname = self._info(zinfo_or_arcname)
-        super().writestr(zinfo_or_arcname, data)
-
-    def write(self, filename: Any, arcname: Any = None, compress_type: Any = None,  # type: ignore[override]
-              compresslevel: Any = None) -> None:
-        with open(filename, "rb") as fh:
-            self.writestr(self._info(str(arcname or filename)), fh.read())
-
-
-def workbook_bytes(wb: Workbook) -> bytes:
-    """Serialise with fixed zip timestamps and the workbook's own (fixed) properties."""
-    out = io.BytesIO()
-    with _FixedTimeZip(out, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
-        ExcelWriter(wb, archive).write_data()
-    return out.getvalue()
-
-
-def file_name(month: str, list_code: str) -> str:
+def file_name(month: Month, list_code: str) -> str:
     return f"target_list_{month}_{list_code}.xlsx"
 
 
@@ -344,9 +317,4 @@ def write_workbook(meta: ListMeta, items: pd.DataFrame, out_dir: str | Path) -> 
     """Write the list's workbook into ``out_dir`` (file name carries the list / officer code)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    path = out / file_name(meta.month, meta.list_code)
-    data = workbook_bytes(build_workbook(meta, items))
-    tmp = path.with_suffix(".xlsx.tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
-    return path
+    return save(build_workbook(meta, items), out / file_name(meta.month, meta.list_code))

@@ -15,12 +15,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kokuho_nb.casework import attempts as store_attempts
 from kokuho_nb.era import normalize_text
 from kokuho_nb.errors import UserError
 from kokuho_nb.flowcharts import Flowchart, available, load, render_svg
 from kokuho_nb.labels import t
-from kokuho_nb.store.paths import resolve_store
-from kokuho_nb.training import attempts as store_attempts
+from kokuho_nb.store import Store
 from kokuho_nb.training.exercises import Exercise, Score, generate, level_spec, levels, score
 
 if TYPE_CHECKING:  # pandas is imported lazily: it would double the page's start-up time
@@ -37,27 +37,17 @@ PAGE_CSS = (
 )
 
 
-def staff_of_store(store: str | Path | None) -> pd.DataFrame | None:
-    """The staff table of the latest snapshot (only that file is read), or None when the store has none."""
-    import pandas as pd
-
-    from kokuho_nb.store.snapshots import list_snapshots, snapshot_path
-
-    root = resolve_store(store)
-    snaps = list_snapshots(root) if root.exists() else []
-    if not snaps:
-        return None
-    path = snapshot_path(root, snaps[-1]["id"]) / "staff.parquet"
-    if not path.exists():
-        return None
-    return pd.read_parquet(path)
+def staff_of_store(store: Store) -> pd.DataFrame | None:
+    """The staff table of the latest snapshot, or None when the store has none."""
+    latest = store.latest()
+    return None if latest is None else store.load(latest.id).staff
 
 
 class Trainer:
     """One trainee's session in the app."""
 
-    def __init__(self, store: str | Path | None = None, staff: pd.DataFrame | None = None) -> None:
-        self.store = resolve_store(store)
+    def __init__(self, store: Store | str | Path | None = None, staff: pd.DataFrame | None = None) -> None:
+        self.store = Store.open(store)
         self._staff = staff
         self._staff_loaded = staff is not None
         self.officer_code: str | None = None
@@ -131,7 +121,9 @@ class Trainer:
         if self.scores[self.index] is not None:
             raise UserError(t("training.app.already_answered"))
         result = score(ex, response)
-        store_attempts.record_attempt(self.store, self.session_id, self.officer_code, ex, response, result)
+        store_attempts.record_attempt(self.store, self.session_id, self.officer_code, exercise_id=ex.id,
+                                      flowchart_id=ex.flowchart_id, level=ex.level, kind=ex.kind,
+                                      response=response, result=result.result, points=result.points)
         self.scores[self.index] = result
         self.responses[self.index] = dict(response)
         return result

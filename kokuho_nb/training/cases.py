@@ -10,7 +10,9 @@ import math
 import random
 from typing import Any
 
+from kokuho_nb.cases import cached_case_view
 from kokuho_nb.params import load_yaml
+from kokuho_nb.store import Store
 
 GENERATOR_FILE = "training/case_generator.yaml"
 
@@ -115,11 +117,8 @@ def cases_from_view(view: Any, seed: int | str, count: int) -> list[dict[str, An
     return out
 
 
-def cases_from_store(store: Any, count: int, seed: int | str, as_of: Any = None) -> list[dict[str, Any]]:
+def cases_from_store(store: Store, count: int, seed: int | str, as_of: Any = None) -> list[dict[str, Any]]:
     """:func:`cases_from_view` over the case view of the store's latest snapshot (synthetic stores only)."""
-    from kokuho_nb.cases import cached_case_view
-    from kokuho_nb.store.snapshots import load_snapshot
-
-    ledger = load_snapshot(store, as_of=as_of)
+    ledger = store.ledger_for(as_of)
     view = cached_case_view(ledger, as_of or ledger.as_of, store=store, with_law=True)
     return cases_from_view(view, seed, count)

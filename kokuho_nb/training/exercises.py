@@ -22,12 +22,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from kokuho_nb.era import to_wareki
+from kokuho_nb.era import parse_date, to_wareki
 from kokuho_nb.errors import UserError
 from kokuho_nb.flowcharts import Flowchart, load, load_domains, walk
 from kokuho_nb.flowcharts import conditions as cnd
 from kokuho_nb.flowcharts.walk import Path, StoredPath
 from kokuho_nb.labels import t
+from kokuho_nb.law.entaikin import compute, rate_for
+from kokuho_nb.law.limitation import limitation_detail
 from kokuho_nb.params import load_yaml
 from kokuho_nb.training.cases import generate_case
 
@@ -319,7 +321,6 @@ def _instalment_due(fiscal_year: int, instalment: int) -> dt.date:
 
 def _last_rated_day(first_year: int) -> dt.date:
     """The last day for which both 延滞金 rates are in the parameters (exercises stay within it)."""
-    from kokuho_nb.law.entaikin import rate_for
 
     year = first_year
     while year < first_year + 50:
@@ -333,7 +334,6 @@ def _last_rated_day(first_year: int) -> dt.date:
 
 
 def _entaikin_exercise(fc: Flowchart, level: str, ex_id: str, rng: random.Random) -> Exercise:
-    from kokuho_nb.law.entaikin import compute
 
     g = load_yaml("training/case_generator.yaml")["entaikin"]
     spec = level_spec(level)
@@ -383,7 +383,6 @@ def _entaikin_exercise(fc: Flowchart, level: str, ex_id: str, rng: random.Random
 
 
 def _limitation_exercise(fc: Flowchart, level: str, ex_id: str, rng: random.Random) -> Exercise:
-    from kokuho_nb.law.limitation import limitation_detail
 
     g = load_yaml("training/case_generator.yaml")["limitation"]
     spec = level_spec(level)
@@ -435,7 +434,6 @@ def _parse_date(value: Any) -> dt.date | None:
         return None
     if isinstance(value, dt.date):
         return value
-    from kokuho_nb.era import parse_date
 
     try:
         return parse_date(str(value))

@@ -15,7 +15,10 @@ from pathlib import Path
 from kokuho_nb.flowcharts import Flowchart, load
 from kokuho_nb.flowcharts.render import Drawable, render_svg_and_jpg
 from kokuho_nb.labels import t
+from kokuho_nb.report.pdf import html_to_pdf, print_css
+from kokuho_nb.store import Store
 from kokuho_nb.store.paths import resolve_outputs
+from kokuho_nb.training.cases import cases_from_store
 from kokuho_nb.training.exercises import Exercise, generate, level_spec
 
 CHOICE_MARKS = "アイウエオカキクケコ"
@@ -138,20 +141,16 @@ def answer_key_html(fc: Flowchart, items: list[Exercise], level: str, seed: int,
 
 
 def write_sheets(flowchart: str | Flowchart, level: str, count: int | None = None, seed: int = 1,
-                 out_dir: str | Path | None = None, *, store: str | Path | None = None,
+                 out_dir: str | Path | None = None, *, store: Store | str | Path | None = None,
                  pdf: bool = True) -> dict[str, Path]:
     """Write the sheet and the answer key as HTML (and A4 PDF); returns their paths by kind.
 
     With ``store`` (a synthetic store), the cases are based on its case view instead of the case generator.
     """
-    from kokuho_nb.report.pdf import print_css
-
     fc = load(flowchart)
     pool = None
     if store is not None:
-        from kokuho_nb.training.cases import cases_from_store
-
-        pool = cases_from_store(store, 200, seed) or None
+        pool = cases_from_store(Store.open(store), 200, seed) or None
     items = generate(fc, level, count, seed=seed, base_cases=pool)
     out = Path(out_dir) if out_dir else resolve_outputs(None) / "training"
     out.mkdir(parents=True, exist_ok=True)
@@ -166,8 +165,6 @@ def write_sheets(flowchart: str | Flowchart, level: str, count: int | None = Non
         p.write_text(doc, encoding="utf-8")
         paths[f"{kind}_html"] = p
     if pdf:
-        from kokuho_nb.report.pdf import html_to_pdf
-
         with tempfile.TemporaryDirectory(prefix="kokuho-sheet-") as assets:
             printed = {"sheet": sheet_html(fc, items, level, seed, css, image=assets),
                        "key": answer_key_html(fc, items, level, seed, css, image=assets)}

@@ -212,21 +212,3 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def yen(amount: Any) -> str:
-    try:
-        return f"{int(amount):,}円"
-    except (TypeError, ValueError):
-        return "—"
-
-
-def percent(x: float | None, digits: int = 2) -> str:
-    if x is None:
-        return "—"
-    try:
-        import math
-
-        if math.isnan(x):
-            return "—"
-    except TypeError:
-        return "—"
-    return f"{x * 100:.{digits}f}%"

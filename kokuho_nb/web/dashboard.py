@@ -15,9 +15,17 @@ from typing import Any
 
 import pandas as pd
 
+from kokuho_nb.cases import cached_case_view
+from kokuho_nb.contract import codes
+from kokuho_nb.format import percent, yen
 from kokuho_nb.labels import t
+from kokuho_nb.meeting.figures import ChargeBook, monthly_figures
+from kokuho_nb.meeting.key_targets import build_key_targets
+from kokuho_nb.meeting.render import table_html as pack_table_html
+from kokuho_nb.months import Month
 from kokuho_nb.web import data as webdata
-from kokuho_nb.web.common import esc, percent, table_html, yen
+from kokuho_nb.web.common import esc, header_html, safe_callback, table_html
+from kokuho_nb.web.pack_cache import get_pack
 
 log = logging.getLogger("kokuho_nb.web")
 
@@ -36,18 +44,18 @@ def months_available(as_of: dt.date, n: int = MONTHS_SHOWN) -> list[str]:
 
 def month_day(month: str, as_of: dt.date) -> dt.date:
     """The day a month is measured on: its last day, or the snapshot date within the snapshot's month."""
-    return min(webdata.month_end(month), as_of)
+    return min(Month.parse(month).end, as_of)
 
 
 def activity_counts(contacts: pd.DataFrame, month: str) -> pd.DataFrame:
     """Contacts in the month by method: ``method, count`` (every method of the contract, zeros included)."""
-    methods = ["文書", "電話", "SMS", "訪問", "臨場催告", "窓口"]
+    methods = list(codes().method.all())
     if contacts is None or contacts.empty:
         counts = pd.Series(0, index=methods)
     else:
         dates = pd.to_datetime(contacts["date"])
         start = pd.Timestamp(f"{month}-01")
-        end = pd.Timestamp(webdata.month_end(month)) + pd.Timedelta(days=1)
+        end = pd.Timestamp(Month.parse(month).end) + pd.Timedelta(days=1)
         sel = contacts[(dates >= start) & (dates < end)]
         counts = sel["method"].astype("string").value_counts().reindex(methods, fill_value=0)
         extra = sel["method"].astype("string").value_counts().drop(methods, errors="ignore")
@@ -78,8 +86,6 @@ class Dashboard:
     """Figures per month for one snapshot, computed on demand and cached."""
 
     def __init__(self, page_data: webdata.PageData) -> None:
-        from kokuho_nb.meeting.figures import ChargeBook
-
         self.pd = page_data
         led = page_data.ledger
         self.book = ChargeBook(led.charges, led.payments, led.households)
@@ -92,16 +98,11 @@ class Dashboard:
         return self._cache[month]
 
     def _compute(self, month: str) -> MonthFigures:
-        from kokuho_nb.cases import cached_case_view
-        from kokuho_nb.meeting.figures import monthly_figures
-
         day = month_day(month, self.pd.as_of)
         days = [month_day(m, self.pd.as_of) for m in self.months if m <= month]
         monthly = monthly_figures(self.book, days)
         section = None
         try:
-            from kokuho_nb.meeting.key_targets import build_key_targets
-
             section = build_key_targets(monthly)
         except Exception as exc:  # noqa: BLE001 - the KPIs still show; the log says why
             log.warning("dashboard: section 1 for %s not built: %s", month, exc, exc_info=exc)
@@ -116,11 +117,9 @@ class Dashboard:
     def _pack_html(self, month: str) -> str:
         """The meeting pack's sections for the snapshot's month (the pack needs a snapshot as of the month), from
         the store's pack cache (:mod:`kokuho_nb.web.pack_cache`; built there on a miss)."""
-        if month != webdata.month_of(self.pd.as_of):
+        if month != str(Month.of(self.pd.as_of)):
             return ""
         try:
-            from kokuho_nb.web.pack_cache import get_pack
-
             got = get_pack(month, self.pd.store, synthetic=self.pd.synthetic)
             log.info("dashboard: meeting pack %s %s in %.1f s (key %s)", month,
                      "from the cache" if got.hit else "built", got.seconds, got.key)
@@ -136,7 +135,7 @@ def kpi_html(fig: dict[str, Any]) -> str:
                 f'<div class="value">{esc(value)}</div></div>')
 
     def rate(x: float) -> str:
-        return percent(None if pd.isna(x) else x / 100)
+        return percent(x)  # 収納率 in percentage points
 
     return ('<div class="kokuho-kpis">'
             + kpi("unpaid", t("web.dashboard.unpaid"), yen(fig["unpaid"]))
@@ -148,8 +147,6 @@ def kpi_html(fig: dict[str, Any]) -> str:
 
 def pack_sections_html(pack: Any) -> str:
     """The pack's sections: number, title, one-line conclusion, charts, tables (each section folds)."""
-    from kokuho_nb.meeting.render import table_html as pack_table_html
-
     parts = [f'<div class="kokuho-pack" data-sections="{len(pack.sections)}">']
     for sec in pack.sections:
         parts.append(f'<details class="kokuho-section" data-section="{esc(sec.key)}" open>'
@@ -211,8 +208,6 @@ def _inline_svg(svg: str) -> str:
 
 def build(store: Any = None) -> Any:
     import ipywidgets as w
-
-    from kokuho_nb.web.common import header_html, safe_callback
 
     pd_ = webdata.load(store)
     dash = Dashboard(pd_)

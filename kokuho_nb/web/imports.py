@@ -7,14 +7,15 @@ page is quick even for the full ward.
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from kokuho_nb.format import yen
 from kokuho_nb.labels import t, table
+from kokuho_nb.store import Store
 from kokuho_nb.web import data as webdata
-from kokuho_nb.web.common import esc, header_html, table_html, yen
+from kokuho_nb.web.common import esc, header_html, table_html
 
 log = logging.getLogger("kokuho_nb.web")
 
@@ -83,11 +84,9 @@ def warnings(manifest: dict[str, Any]) -> list[str]:
     return lines
 
 
-def quarantine(folder: Path) -> pd.DataFrame:
-    path = folder / "quarantine.parquet"
-    if not path.exists():
-        return pd.DataFrame()
-    return pd.read_parquet(path)
+def quarantine(store: Store, snapshot_id: str) -> pd.DataFrame:
+    """The rows the snapshot's import kept aside."""
+    return store.quarantine(snapshot_id)
 
 
 def report_html(manifest: dict[str, Any], quarantined: pd.DataFrame, *, synthetic: bool) -> str:
@@ -132,9 +131,8 @@ def report_html(manifest: dict[str, Any], quarantined: pd.DataFrame, *, syntheti
 def build(store: Any = None) -> Any:
     import ipywidgets as w
 
-    path = webdata.store_dir(store)
-    folder = webdata.latest_snapshot_dir(path)
-    manifest = webdata.read_manifest(path, folder.name if folder else None)
-    page = w.HTML(report_html(manifest, quarantine(folder), synthetic=webdata.is_synthetic(manifest)))
+    s = webdata.open_store(store)
+    manifest = webdata.read_manifest(s)
+    page = w.HTML(report_html(manifest, quarantine(s, str(manifest["id"])), synthetic=webdata.is_synthetic(manifest)))
     page.add_class("kokuho-page")
     return page

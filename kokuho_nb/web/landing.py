@@ -5,8 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from kokuho_nb.errors import UserError
 from kokuho_nb.labels import t
+from kokuho_nb.web import data
 from kokuho_nb.web.common import esc, header_html
+from kokuho_nb.web.server import NOTEBOOKS_DIR, PAGES, page_url
 
 LINKS = ("officer", "dashboard", "ojt", "imports")
 
@@ -15,7 +18,6 @@ def landing_html(available: dict[str, bool], *, meta: str = "", synthetic: bool 
                  base_url: str = "/", as_of: dt.date | None = None) -> str:
     """The landing page's HTML. ``available`` says which pages exist (a missing one is shown 準備中);
     ``as_of`` (the latest snapshot's date) adds the notice when that year's 延滞金 rate is missing."""
-    from kokuho_nb.web.server import page_url
 
     items = []
     for name in LINKS:
@@ -37,14 +39,11 @@ def build(store: Any = None) -> Any:
     # to a document manager (which Voilà doesn't have), so a click would do nothing.
     import ipywidgets as w
 
-    from kokuho_nb.errors import UserError
-    from kokuho_nb.web import data
-    from kokuho_nb.web.server import NOTEBOOKS_DIR, PAGES
 
     available = {name: (NOTEBOOKS_DIR / path).exists() for name, path in PAGES.items()}
     meta, synthetic, as_of = "", True, None
     try:
-        manifest = data.read_manifest(data.store_dir(store))
+        manifest = data.read_manifest(data.open_store(store))
         meta = t("web.common.snapshot", as_of=manifest.get("as_of", "?"), snapshot_id=manifest.get("id", "?"))
         synthetic = data.is_synthetic(manifest)
         as_of = dt.date.fromisoformat(str(manifest.get("as_of")))

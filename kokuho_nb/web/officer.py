@@ -18,16 +18,19 @@ from typing import Any
 
 import pandas as pd
 
+from kokuho_nb.casework import issued
+from kokuho_nb.casework.contacts import accepted_contacts, reached_results, undertaking_results
+from kokuho_nb.contract import codes
+from kokuho_nb.format import yen
 from kokuho_nb.labels import t
+from kokuho_nb.months import Month
+from kokuho_nb.store import Store
 from kokuho_nb.web import data as webdata
-from kokuho_nb.web.common import esc, table_html, yen
+from kokuho_nb.web.common import esc, header_html, safe_callback, table_html
 
 log = logging.getLogger("kokuho_nb.web")
 
 STATUS_KEYS = ("open", "contacted", "promised", "not_reached")
-PROMISE_RESULTS = frozenset({"納付約束", "分納誓約"})
-NOT_REACHED_RESULTS = frozenset({"不在", "不通"})
-VISIT_METHODS = frozenset({"臨場催告"})
 LIST_COLUMNS = ["household_id", "area", "stage", "amount_band", "total_arrears", "reason", "next_action",
                 "priority"]
 SHOW_ROWS = 300  # rows rendered in the browser; the workbook has them all
@@ -74,37 +77,19 @@ def case_view_list(view: pd.DataFrame, officer_code: str) -> pd.DataFrame:
     return frame.sort_values(["total_arrears", "household_id"], ascending=[False, True]).reset_index(drop=True)
 
 
-def issued_list(store: Path, month: str, officer_code: str) -> pd.DataFrame | None:
-    """The month's issued list of the officer (latest revision) from :mod:`kokuho_nb.targets`, or None."""
-    try:
-        from kokuho_nb.targets.db import current_revision, open_db
-        from kokuho_nb.targets.lists import load_items
-    except ImportError:  # pragma: no cover - the targets module is part of the suite
+def issued_list(store: Store, month: str, officer_code: str) -> pd.DataFrame | None:
+    """The month's issued list of the officer (latest revision), or None."""
+    m = Month.parse(month)
+    revision = issued.current_revision(store, m)
+    if not revision or officer_code not in issued.officer_lists(store, m, revision):
         return None
-    conn = open_db(store)
-    try:
-        revision = current_revision(conn, month)
-        row = conn.execute("SELECT 1 FROM target_issues WHERE month = ? AND list_code = ? AND revision = ? "
-                           "AND kind = 'officer'", (month, officer_code, revision)).fetchone()
-    finally:
-        conn.close()
-    if not revision or row is None:
-        return None
-    return normalise_issued(load_items(store, month, officer_code, revision))
+    return normalise_issued(issued.load_items(store, m, officer_code, revision))
 
 
-def issued_months(store: Path) -> list[str]:
+def issued_months(store: Store) -> list[str]:
     """Months with issued officer lists, oldest first."""
-    try:
-        from kokuho_nb.targets.db import open_db
-    except ImportError:  # pragma: no cover
-        return []
-    conn = open_db(store)
-    try:
-        rows = conn.execute("SELECT DISTINCT month FROM target_issues WHERE kind = 'officer' ORDER BY month")
-        return [r[0] for r in rows.fetchall()]
-    finally:
-        conn.close()
+    rows = issued.db(store).execute("SELECT DISTINCT month FROM target_issues WHERE kind = 'officer' ORDER BY month")
+    return [r[0] for r in rows.fetchall()]
 
 
 def normalise_issued(frame: pd.DataFrame) -> pd.DataFrame:
@@ -144,7 +129,7 @@ def month_contacts(contacts: pd.DataFrame, month: str) -> pd.DataFrame:
     if contacts is None or contacts.empty:
         return pd.DataFrame(columns=["household_id", "date", "method", "result"])
     start = pd.Timestamp(f"{month}-01")
-    end = pd.Timestamp(webdata.month_end(month)) + pd.Timedelta(days=1)
+    end = pd.Timestamp(Month.parse(month).end) + pd.Timedelta(days=1)
     dates = pd.to_datetime(contacts["date"])
     sel = contacts[(dates >= start) & (dates < end)]
     return sel.sort_values("date", kind="stable")
@@ -153,8 +138,9 @@ def month_contacts(contacts: pd.DataFrame, month: str) -> pd.DataFrame:
 def statuses(household_ids: pd.Series, contacts: pd.DataFrame) -> pd.DataFrame:
     """``status`` (STATUS_KEYS) and ``last_result`` per household from the month's contacts.
 
-    A promise (納付約束 / 分納誓約) at any time in the month counts as promised; otherwise the last result
-    decides: 不在 / 不通 -> not reached; any other result -> contacted; no contact -> open.
+    An undertaking (納付約束 / 分納誓約) at any time in the month counts as promised; otherwise the last result
+    decides: a result that reached the household (the contract's one definition, 拒否 included) -> contacted;
+    any other (不在, 不通, 居所不明, その他) -> not reached; no contact -> open.
     """
     ids = pd.Series(household_ids, dtype="string")
     if contacts is None or contacts.empty:
@@ -162,9 +148,9 @@ def statuses(household_ids: pd.Series, contacts: pd.DataFrame) -> pd.DataFrame:
     c = contacts.assign(household_id=contacts["household_id"].astype("string"),
                         result=contacts["result"].astype("string"))
     last = c.groupby("household_id")["result"].last()
-    promised = c[c["result"].isin(PROMISE_RESULTS)]["household_id"].unique()
-    status = pd.Series("contacted", index=last.index, dtype="object")
-    status[last.isin(NOT_REACHED_RESULTS)] = "not_reached"
+    promised = c[c["result"].isin(undertaking_results())]["household_id"].unique()
+    status = pd.Series("not_reached", index=last.index, dtype="object")
+    status[last.isin(reached_results())] = "contacted"
     status[status.index.isin(promised)] = "promised"
     out = pd.DataFrame({"status": status.reindex(ids).fillna("open").to_numpy(),
                         "last_result": last.reindex(ids).to_numpy()}, index=ids.to_numpy())
@@ -204,7 +190,7 @@ def progress(frame: pd.DataFrame, contacts: pd.DataFrame) -> dict[str, Any]:
     contacted = int((frame["status"] != "open").sum()) if total else 0
     ids = set(frame["household_id"].astype(str))
     mine = contacts[contacts["household_id"].astype(str).isin(ids)] if len(contacts) else contacts
-    visits = int(mine["household_id"][mine["method"].isin(VISIT_METHODS)].nunique()) if len(mine) else 0
+    visits = int(mine["household_id"][mine["method"] == codes().method.field_visit].nunique()) if len(mine) else 0
     return {
         "total": total,
         "contacted": contacted,
@@ -214,10 +200,10 @@ def progress(frame: pd.DataFrame, contacts: pd.DataFrame) -> dict[str, Any]:
     }
 
 
-def current_month(store: Path, as_of: dt.date) -> str:
+def current_month(store: Store, as_of: dt.date) -> str:
     """The month the page shows: the latest month with issued lists, else the snapshot's month."""
     months = issued_months(store)
-    return months[-1] if months else webdata.month_of(as_of)
+    return months[-1] if months else str(Month.of(as_of))
 
 
 def officer_list(pd_: webdata.PageData, officer_code: str, month: str) -> OfficerList:
@@ -232,14 +218,8 @@ def officer_list(pd_: webdata.PageData, officer_code: str, month: str) -> Office
 
 
 def all_contacts(pd_: webdata.PageData) -> pd.DataFrame:
-    """The snapshot's contacts plus the returns accepted into the store (targets.db.accepted_contacts)."""
-    frames = [pd_.ledger.contacts]
-    try:
-        from kokuho_nb.targets.db import accepted_contacts
-
-        frames.append(accepted_contacts(pd_.store))
-    except ImportError:  # pragma: no cover
-        pass
+    """The snapshot's contacts plus the returns accepted into the store (casework.contacts)."""
+    frames = [pd_.ledger.contacts, accepted_contacts(pd_.store)]
     frames = [f[["household_id", "date", "method", "result"]] for f in frames if f is not None and len(f)]
     if not frames:
         return pd.DataFrame(columns=["household_id", "date", "method", "result"])
@@ -295,8 +275,6 @@ def progress_html(p: dict[str, Any]) -> str:
 def build(store: Any = None, outputs: Any = None) -> Any:
     """The page's widget (ipywidgets imported here so the logic above needs no kernel)."""
     import ipywidgets as w
-
-    from kokuho_nb.web.common import header_html, safe_callback
 
     pd_ = webdata.load(store)
     out_dir = webdata.outputs_dir(outputs)

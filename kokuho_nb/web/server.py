@@ -25,6 +25,8 @@ from typing import Any
 from kokuho_nb.errors import UserError
 from kokuho_nb.labels import t
 from kokuho_nb.params import REPO_ROOT
+from kokuho_nb.store.paths import resolve_outputs, resolve_store
+from kokuho_nb.web.voila_app import KokuhoVoila
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +143,6 @@ def voila_config(opts: ServeOptions) -> Any:
 
 def _kernel_environment(opts: ServeOptions) -> None:
     """Environment inherited by every page kernel (Voilà copies ``os.environ`` when starting one)."""
-    from kokuho_nb.store.paths import resolve_outputs, resolve_store
 
     os.environ["KOKUHO_STORE"] = str(resolve_store(opts.store))
     os.environ["KOKUHO_OUTPUTS"] = str(resolve_outputs(opts.outputs))
@@ -154,7 +155,6 @@ def _kernel_environment(opts: ServeOptions) -> None:
 
 def make_app(opts: ServeOptions) -> Any:
     """Build (and initialise) the Voilà application without starting it."""
-    from kokuho_nb.web.voila_app import KokuhoVoila
 
     check_bind(opts.ip, opts.token)
     _kernel_environment(opts)

@@ -20,6 +20,8 @@ from urllib.parse import urlparse
 
 import pytest
 
+from kokuho_nb.store import Store
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run"]
@@ -115,16 +117,15 @@ def web_outputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def issued(web_store: Path, web_outputs: Path) -> dict:
     """This month's target lists issued in the store, and one officer's workbook written, as
     ``kokuho-nb month run`` would (the 担当者ページ shows the issued list and offers the workbook)."""
-    from kokuho_nb.store.snapshots import load_snapshot
-    from kokuho_nb.targets.db import issued_items
-    from kokuho_nb.targets.month import render_lists
+    from kokuho_nb.casework.issued import issued_items
+    from kokuho_nb.targets.render import render_lists
 
-    as_of = load_snapshot(web_store).as_of
+    as_of = Store(web_store).load().as_of
     month = f"{as_of.year:04d}-{as_of.month:02d}"
     from kokuho_nb.targets.lists import issue_month
 
     issue_month(web_store, month)
-    items = issued_items(web_store, month)
+    items = issued_items(Store(web_store), month)
     officer_items = items[items["kind"] == "officer"]
     code = officer_items["list_code"].value_counts().index[0] if len(officer_items) else None
     if code is not None:

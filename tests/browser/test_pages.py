@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from kokuho_nb.store import Store
+
 READY_MS = 120_000
 
 
@@ -15,11 +17,10 @@ READY_MS = 120_000
 def expected(web_store: Path):
     """What the pages must show, computed here independently from the store."""
     from kokuho_nb.cases import case_view
-    from kokuho_nb.store.snapshots import list_snapshots, load_snapshot
 
-    ledger = load_snapshot(web_store)
+    ledger = Store(web_store).load()
     view = case_view(ledger, ledger.as_of)
-    snap = list_snapshots(web_store)[-1]
+    snap = [x.to_dict() for x in Store(web_store).snapshots()][-1]
     return {"ledger": ledger, "view": view, "snapshot": snap, "as_of": ledger.as_of, "store": web_store}
 
 
@@ -47,10 +48,10 @@ def test_officer_page_choose_filter_and_count(open_page, screenshot, expected, i
     view = expected["view"]
     if issued["officer"] is not None:  # the month's issued list
         code = issued["officer"]
-        from kokuho_nb.targets.lists import load_items
+        from kokuho_nb.casework.issued import load_items
 
         listed = issued["items"][issued["items"]["list_code"] == code]
-        mine = load_items(expected["store"], issued["month"], code, int(listed["revision"].iloc[0]))
+        mine = load_items(Store(expected["store"]), issued["month"], code, int(listed["revision"].iloc[0]))
         assert len(mine) == len(listed) and set(mine["household_id"]) <= set(view["household_id"])
     else:  # nothing issued: the officer's cases with arrears by the case view
         with_arrears = view[view["total_arrears"] > 0]
@@ -138,7 +139,6 @@ def test_dashboard_switch_month(open_page, screenshot, expected):
 
 
 def test_import_report(open_page, screenshot, expected, web_store):
-    from kokuho_nb.store.snapshots import load_quarantine
 
     snap = expected["snapshot"]
     manifest = json.loads((web_store / "snapshots" / snap["id"] / "manifest.json").read_text(encoding="utf-8"))
@@ -150,7 +150,7 @@ def test_import_report(open_page, screenshot, expected, web_store):
     for file, counts in manifest["report"]["files"].items():
         assert file in table_text
         assert f"{counts['rows_read']:,}" in table_text
-    assert int(page.locator(".kokuho-quarantine").get_attribute("data-rows")) == len(load_quarantine(web_store))
+    assert int(page.locator(".kokuho-quarantine").get_attribute("data-rows")) == len(Store(web_store).quarantine())
     screenshot(w, "imports")
     w.check_clean()
 
@@ -160,11 +160,11 @@ def test_ojt_app_answer_an_exercise(open_page, screenshot, expected, web_store):
 
     if not (NOTEBOOKS_DIR / PAGES["ojt"]).exists():
         pytest.skip("notebooks/ojt_app.ipynb (training module) is not in the tree yet")
-    from kokuho_nb.training.attempts import attempts
+    from kokuho_nb.casework.attempts import attempts
 
     staff = expected["ledger"].staff
     code = str(staff.sort_values("officer_code")["officer_code"].iloc[0])
-    before = len(attempts(web_store, code))
+    before = len(attempts(Store(web_store), code))
     w = open_page("/voila/render/ojt_app.ipynb", ready="ojt", state=None)
     page = w.page
     page.locator(".kokuho-officer input").fill(code)
@@ -185,5 +185,5 @@ def test_ojt_app_answer_an_exercise(open_page, screenshot, expected, web_store):
     assert "根拠" in feedback.inner_text() or len(feedback.inner_text()) > 20
     screenshot(w, "ojt")
     # the attempt is in the store as soon as it is answered
-    assert len(attempts(web_store, code)) == before + 1
+    assert len(attempts(Store(web_store), code)) == before + 1
     w.check_clean()

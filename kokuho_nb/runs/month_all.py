@@ -2,7 +2,7 @@
 the specialists' lists, the meeting pack (HTML, A4 PDF, workbook) and the month's OJT exercise sheets.
 
 Everything runs as papermill notebook runs on one process pool sized to the cores
-(:func:`kokuho_nb.targets.month.run_month` with ``other_jobs``):
+(:func:`kokuho_nb.runs.month_run.run_month` with ``other_jobs``):
 
 - the meeting pack and the exercise sheets start first, while this process issues the month's lists (triage
   is computed once, here); the pack builds the sections that don't depend on the lists and then waits on the
@@ -22,10 +22,15 @@ import time
 from pathlib import Path
 from typing import Any
 
+from kokuho_nb.flowcharts.model import load
 from kokuho_nb.labels import t
+from kokuho_nb.meeting import output_names
+from kokuho_nb.months import Month
 from kokuho_nb.params import value
-from kokuho_nb.store.paths import resolve_store
-from kokuho_nb.targets import months
+from kokuho_nb.runs.month_run import MonthRun, month_dir, run_month
+from kokuho_nb.runs.notebooks import Job, run_notebook
+from kokuho_nb.store import Store
+from kokuho_nb.training.exercises import level_spec
 
 SHEETS_PARAMETER = "training.monthly_sheets"
 #: How the pack's files are named to staff (the workbook is "Excel", not its extension).
@@ -34,17 +39,15 @@ PACK_NOTEBOOK = "meeting_pack"
 SHEET_NOTEBOOK = "exercise_sheet"
 
 
-def sheet_seed(month: str) -> int:
+def sheet_seed(month: Month | str) -> int:
     """The sheets' question numbers for ``month`` (``2026-11`` → 202611): the same month gives the same sheets."""
-    return int(months.parse_month(month).replace("-", ""))
+    month = Month.parse(month)
+    return month.year * 100 + month.month
 
 
-def monthly_sheets(month: str) -> list[dict[str, Any]]:
+def monthly_sheets(month: Month | str) -> list[dict[str, Any]]:
     """The sheets to print for ``month`` (``parameters/training/monthly_sheets.yaml``, value in force then)."""
-    from kokuho_nb.flowcharts.model import load
-    from kokuho_nb.training.exercises import level_spec
-
-    entries = list(value(SHEETS_PARAMETER, months.month_start(months.parse_month(month))) or [])
+    entries = list(value(SHEETS_PARAMETER, Month.parse(month).start) or [])
     out = []
     for entry in entries:
         flowchart = load(str(entry["flowchart"]))  # a clear Japanese error now, not in a notebook later
@@ -54,7 +57,7 @@ def monthly_sheets(month: str) -> list[dict[str, Any]]:
     return out
 
 
-def sheet_files(month: str, folder: Path) -> list[Path]:
+def sheet_files(month: Month, folder: Path) -> list[Path]:
     """The PDFs the month's sheet runs write (sheet and answer key per entry; names as in
     :func:`kokuho_nb.training.sheet.write_sheets`)."""
     seed = sheet_seed(month)
@@ -62,14 +65,26 @@ def sheet_files(month: str, folder: Path) -> list[Path]:
     return [folder / f"{kind}_{stem}.pdf" for stem in stems for kind in ("exercise", "answer_key")]
 
 
-def plan_other_jobs(store: Path, month: str, out: Path, *, pack: bool = True, sheets: bool = True) -> list[Any]:
-    """The meeting pack's run and one run per exercise sheet, in the order they should start."""
-    from kokuho_nb.runner import Job
+def pack_job(store: Store, month: Month, out: Path) -> Job:
+    """The meeting pack's notebook run, writing into ``out`` (the month's folder)."""
+    return Job(name=PACK_NOTEBOOK, parameters={"month": str(month), "store": str(store.path), "out_dir": str(out)},
+               out_dir=out, output_name=f"meeting_{month}_notebook")
 
+
+def run_pack(store: Store, month: Month, out_root: str | Path | None = None, *,
+             timeout: float = 900) -> dict[str, Path]:
+    """``kokuho-nb meeting build``: the pack's notebook for ``month``; returns the output paths."""
+    out = month_dir(out_root, month)
+    job = pack_job(store, month, out)
+    run_notebook(job.name, job.parameters, out, timeout=timeout, output_name=job.output_name)
+    return {k: out / v for k, v in output_names(month).items()}
+
+
+def plan_other_jobs(store: Store, month: Month, out: Path, *, pack: bool = True, sheets: bool = True) -> list[Job]:
+    """The meeting pack's run and one run per exercise sheet, in the order they should start."""
     jobs = []
     if pack:
-        jobs.append(Job(name=PACK_NOTEBOOK, parameters={"month": month, "store": str(store), "out_dir": str(out)},
-                        out_dir=out, output_name=f"meeting_{month}_notebook"))
+        jobs.append(pack_job(store, month, out))
     if sheets:
         seed = sheet_seed(month)
         folder = out / "training"
@@ -83,8 +98,8 @@ def plan_other_jobs(store: Path, month: str, out: Path, *, pack: bool = True, sh
 
 
 def run_whole_month(
-    store: str | Path | None,
-    month: str,
+    store: Store,
+    month: Month | str,
     out_root: str | Path | None = None,
     *,
     reissue: bool = False,
@@ -93,41 +108,37 @@ def run_whole_month(
     pack: bool = True,
     sheets: bool = True,
     synthetic: bool | None = None,
-) -> dict[str, Any]:
+) -> MonthRun:
     """``kokuho-nb month all``: lists, pack and sheets on one pool; see the module docstring.
 
-    Returns the month run's dict (:func:`kokuho_nb.targets.month.run_month`) with ``pack`` (output paths),
-    ``sheets`` (output paths) and ``seconds["total"]``.
+    The month run's result (:class:`kokuho_nb.runs.month_run.MonthRun`) with ``pack`` (output paths), ``sheets``
+    (output paths) and ``seconds["total"]``.
     """
-    from kokuho_nb.meeting import output_names
-    from kokuho_nb.targets.month import month_dir, run_month
-
     began = time.perf_counter()
-    month = months.parse_month(month)
-    store_path = resolve_store(store)
+    month = Month.parse(month)
     out = month_dir(out_root, month)
     out.mkdir(parents=True, exist_ok=True)
-    others = plan_other_jobs(store_path, month, out, pack=pack, sheets=sheets)
+    others = plan_other_jobs(store, month, out, pack=pack, sheets=sheets)
     workers = processes or os.cpu_count() or 1
     list_runs = max(1, workers - 1) if pack else workers
-    result = run_month(store_path, month, out_root, reissue=reissue, processes=workers, timeout=timeout,
+    result = run_month(store, month, out_root, reissue=reissue, processes=workers, timeout=timeout,
                        synthetic=synthetic, other_jobs=others, list_runs=list_runs)
-    result["pack"] = {k: str(out / v) for k, v in output_names(month).items()} if pack else {}
+    result.pack = {k: out / v for k, v in output_names(month).items()} if pack else {}
     # this month's plan, not whatever else lies in the folder (sheets of an earlier plan, files of a failed run)
-    result["sheets"] = [str(p) for p in sheet_files(month, out / "training") if p.is_file()] if sheets else []
-    result["seconds"]["total"] = round(time.perf_counter() - began, 2)
-    result["finished_at"] = dt.datetime.now().isoformat(timespec="seconds")
+    result.sheets = [p for p in sheet_files(month, out / "training") if p.is_file()] if sheets else []
+    result.seconds["total"] = round(time.perf_counter() - began, 2)
+    result.finished_at = dt.datetime.now().isoformat(timespec="seconds")
     return result
 
 
-def summary_lines(result: dict[str, Any]) -> list[str]:
+def summary_lines(result: MonthRun) -> list[str]:
     """The Japanese lines ``kokuho-nb month all`` prints."""
-    lines = [result["issue"], result["run_message"], t("targets.month.outputs", path=result["out_dir"])]
-    for kind, path in result.get("pack", {}).items():
+    lines = [result.issue, result.run_message, t("targets.month.outputs", path=result.out_dir)]
+    for kind, path in result.pack.items():
         if Path(path).exists():
             lines.append(t("targets.month.all_pack", kind=PACK_LABELS[kind], path=path))
-    for path in result.get("sheets", []):
+    for path in result.sheets:
         key = "all_answer_key" if Path(path).name.startswith("answer_key_") else "all_sheet"
         lines.append(t(f"targets.month.{key}", path=path))
-    lines.append(t("targets.month.all_done", seconds=result["seconds"]["total"]))
+    lines.append(t("targets.month.all_done", seconds=result.seconds["total"]))
     return lines

@@ -11,7 +11,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from kokuho_nb.ledger.model import Ledger
+from kokuho_nb.store.tables import Ledger
 
 
 def _month_end(year: int, month: int) -> dt.date:

@@ -374,7 +374,7 @@ def _pool_context() -> mp.context.BaseContext:
     if "forkserver" not in mp.get_all_start_methods():
         return mp.get_context("spawn")
     ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(["kokuho_nb.runner", "papermill", "nbclient", "nbconvert"])  # imported once
+    ctx.set_forkserver_preload(["kokuho_nb.runs.notebooks", "papermill", "nbclient", "nbconvert"])  # imported once
     return ctx
 
 

@@ -13,16 +13,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sqlite3
 import uuid
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import pandas as pd
 
 from kokuho_nb.params import load_yaml
-from kokuho_nb.store import db
-from kokuho_nb.training.exercises import Exercise, Score
-
-if TYPE_CHECKING:
-    import pandas as pd
+from kokuho_nb.store import Store
+from kokuho_nb.store.db import transaction
 
 SCHEMA = [
     """CREATE TABLE IF NOT EXISTS training_sessions (
@@ -58,59 +57,47 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
-def connect(store: str | Path | None):  # noqa: ANN201 - sqlite3.Connection
-    conn = db.connect(store)
-    db.ensure_schema(conn, "training", SCHEMA)
-    return conn
+SCHEMA_NAME = "training"
 
 
-def start_session(store: str | Path | None, officer_code: str, flowchart_id: str, flowchart_digest: str,
+def db(store: Store) -> sqlite3.Connection:
+    return store.db(SCHEMA_NAME, SCHEMA)
+
+
+def start_session(store: Store, officer_code: str, flowchart_id: str, flowchart_digest: str,
                   level: str, seed: int, n_questions: int) -> str:
     """Record the start of an exercise set; returns its session id."""
     session_id = uuid.uuid4().hex
-    conn = connect(store)
-    try:
-        with db.transaction(conn):
-            conn.execute(
-                "INSERT INTO training_sessions(session_id, officer_code, flowchart_id, flowchart_digest, level, "
-                "seed, n_questions, started_at, synthetic) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)",
-                (session_id, officer_code, flowchart_id, flowchart_digest, level, int(seed), int(n_questions),
-                 _now()),
-            )
-    finally:
-        conn.close()
+    conn = db(store)
+    with transaction(conn):
+        conn.execute(
+            "INSERT INTO training_sessions(session_id, officer_code, flowchart_id, flowchart_digest, level, "
+            "seed, n_questions, started_at, synthetic) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)",
+            (session_id, officer_code, flowchart_id, flowchart_digest, level, int(seed), int(n_questions), _now()),
+        )
     return session_id
 
 
-def record_attempt(store: str | Path | None, session_id: str, officer_code: str, exercise: Exercise,
-                   response: dict[str, Any], score: Score, answered_at: str | None = None) -> bool:
+def record_attempt(store: Store, session_id: str, officer_code: str, *, exercise_id: str, flowchart_id: str,
+                   level: str, kind: str, response: dict[str, Any], result: str, points: float,
+                   answered_at: str | None = None) -> bool:
     """Store one answer at once (its own short transaction). A second answer to the same question in the same
     session is ignored (the first answer counts); returns whether the row was written."""
-    conn = connect(store)
-    try:
-        with db.transaction(conn):
-            cur = conn.execute(
-                "INSERT OR IGNORE INTO training_attempts(session_id, officer_code, exercise_id, flowchart_id, "
-                "level, kind, answer, result, points, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (session_id, officer_code, exercise.id, exercise.flowchart_id, exercise.level, exercise.kind,
-                 json.dumps(response, ensure_ascii=False, default=str), score.result, float(score.points),
-                 answered_at or _now()),
-            )
-            return cur.rowcount == 1
-    finally:
-        conn.close()
+    conn = db(store)
+    with transaction(conn):
+        cur = conn.execute(
+            "INSERT OR IGNORE INTO training_attempts(session_id, officer_code, exercise_id, flowchart_id, "
+            "level, kind, answer, result, points, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (session_id, officer_code, exercise_id, flowchart_id, level, kind,
+             json.dumps(response, ensure_ascii=False, default=str), result, float(points), answered_at or _now()),
+        )
+        return cur.rowcount == 1
 
 
-def attempts(store: str | Path | None, officer_code: str | None = None) -> pd.DataFrame:
+def attempts(store: Store, officer_code: str | None = None) -> pd.DataFrame:
     """Every stored answer (optionally of one officer), oldest first; ``answer`` decoded."""
-    import pandas as pd
-
-    conn = connect(store)
-    try:
-        sql = "SELECT * FROM training_attempts" + (" WHERE officer_code = ?" if officer_code else "") + " ORDER BY id"
-        rows = conn.execute(sql, (officer_code,) if officer_code else ()).fetchall()
-    finally:
-        conn.close()
+    sql = "SELECT * FROM training_attempts" + (" WHERE officer_code = ?" if officer_code else "") + " ORDER BY id"
+    rows = db(store).execute(sql, (officer_code,) if officer_code else ()).fetchall()
     df = pd.DataFrame([dict(r) for r in rows], columns=[
         "id", "session_id", "officer_code", "exercise_id", "flowchart_id", "level", "kind", "answer", "result",
         "points", "answered_at"])
@@ -123,20 +110,14 @@ def pass_rule() -> tuple[float, int]:
     return float(spec["pass_mark"]["value"]), int(spec.get("min_questions_for_pass", 1))
 
 
-def sessions(store: str | Path | None) -> pd.DataFrame:
+def sessions(store: Store) -> pd.DataFrame:
     """One row per session: officer, flowchart, level, questions, answered, points, ratio, completed_at, passed."""
-    import pandas as pd
-
-    conn = connect(store)
-    try:
-        rows = conn.execute(
-            "SELECT s.session_id, s.officer_code, s.flowchart_id, s.level, s.seed, s.n_questions, s.started_at, "
-            "COUNT(a.id) AS answered, COALESCE(SUM(a.points), 0) AS points, MAX(a.answered_at) AS completed_at "
-            "FROM training_sessions s LEFT JOIN training_attempts a ON a.session_id = s.session_id "
-            "GROUP BY s.session_id ORDER BY s.started_at, s.rowid"
-        ).fetchall()
-    finally:
-        conn.close()
+    rows = db(store).execute(
+        "SELECT s.session_id, s.officer_code, s.flowchart_id, s.level, s.seed, s.n_questions, s.started_at, "
+        "COUNT(a.id) AS answered, COALESCE(SUM(a.points), 0) AS points, MAX(a.answered_at) AS completed_at "
+        "FROM training_sessions s LEFT JOIN training_attempts a ON a.session_id = s.session_id "
+        "GROUP BY s.session_id ORDER BY s.started_at, s.rowid"
+    ).fetchall()
     df = pd.DataFrame([dict(r) for r in rows], columns=[
         "session_id", "officer_code", "flowchart_id", "level", "seed", "n_questions", "started_at", "answered",
         "points", "completed_at"])

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields
 
 import pandas as pd
 
-from kokuho_nb.ledger.schema import ColumnSpec, table_spec
+from kokuho_nb.contract import ColumnSpec, table_spec
 
 
 def column_dtype(col: ColumnSpec) -> str:

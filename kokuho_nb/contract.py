@@ -1,14 +1,15 @@
-"""The standard ledger contract as data: ``parameters/ledger/standard.yaml`` read into small dataclasses."""
+"""The standard ledger contract as data: ``parameters/ledger/standard.yaml`` read into small dataclasses.
+
+The files and their columns (:func:`standard_files`, :func:`file_spec`, :func:`table_spec`) and what the code
+values mean (:func:`codes`): the importer, the synthetic ward and every reader of a code value use this module.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
-import yaml
-
-from kokuho_nb.params import parameters_dir
+from kokuho_nb import params
 
 STANDARD_FILE = "ledger/standard.yaml"
 TYPES = ("text", "kana", "list", "code", "bool", "date", "year", "int", "yen")
@@ -83,11 +84,8 @@ def _column(header: str, node: dict[str, Any]) -> ColumnSpec:
     )
 
 
-@lru_cache(maxsize=4)
-def _load_cached(path: str, mtime: float) -> tuple[FileSpec, ...]:
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: 10x faster
-    with open(path, encoding="utf-8") as fh:
-        doc = yaml.load(fh, Loader=loader)  # noqa: S506 (a safe loader)
+def _file_specs() -> tuple[FileSpec, ...]:
+    doc = params.tree().file(STANDARD_FILE)
     specs = []
     for file, node in doc["files"].items():
         specs.append(
@@ -106,14 +104,9 @@ def _load_cached(path: str, mtime: float) -> tuple[FileSpec, ...]:
     return tuple(specs)
 
 
-def _load(relpath: str) -> tuple[FileSpec, ...]:
-    path = parameters_dir() / relpath
-    return _load_cached(str(path), path.stat().st_mtime)
-
-
 def standard_files() -> tuple[FileSpec, ...]:
     """Every file of the standard ledger, in contract order (required files first)."""
-    return _load(STANDARD_FILE)
+    return params.tree().memo(("contract.files",), _file_specs)
 
 
 def file_spec(file: str) -> FileSpec:
@@ -132,3 +125,66 @@ def table_spec(table: str) -> FileSpec:
 
 def table_names() -> tuple[str, ...]:
     return tuple(s.table for s in standard_files())
+
+
+# --- what the codes mean ------------------------------------------------------------------------------------
+
+
+class CodeSet:
+    """The codes of one column by meaning: ``codes().result.refused`` is ``"拒否"``, ``codes().result.reached``
+    the tuple of results that mean the household was reached (``meanings`` in ``standard.yaml``)."""
+
+    def __init__(self, name: str, file: str, header: str, values: dict[str, str],
+                 groups: dict[str, tuple[str, ...]]) -> None:
+        self.name, self.file, self.header = name, file, header
+        self._values = dict(values)
+        self._groups = {g: tuple(values[k] for k in keys) for g, keys in groups.items()}
+
+    def __getattr__(self, key: str) -> Any:
+        if key.startswith("_"):
+            raise AttributeError(key)
+        if key in self._values:
+            return self._values[key]
+        if key in self._groups:
+            return self._groups[key]
+        raise AttributeError(f"{self.name}: no code or group named {key!r} (parameters/{STANDARD_FILE} meanings)")
+
+    def all(self) -> tuple[str, ...]:
+        """Every code of the column, in contract order."""
+        return file_spec(self.file).column(self.header).codes
+
+    def names(self) -> dict[str, str]:
+        return dict(self._values)
+
+
+class Codes:
+    """Every :class:`CodeSet` of the contract, by name (``codes().role``, ``codes().method`` …)."""
+
+    def __init__(self, sets: dict[str, CodeSet]) -> None:
+        self._sets = sets
+
+    def __getattr__(self, key: str) -> CodeSet:
+        if key.startswith("_"):
+            raise AttributeError(key)
+        try:
+            return self._sets[key]
+        except KeyError:
+            raise AttributeError(f"no code set {key!r} in parameters/{STANDARD_FILE} meanings") from None
+
+    def sets(self) -> dict[str, CodeSet]:
+        return dict(self._sets)
+
+
+def codes() -> Codes:
+    """The code meanings of the contract (read once per state of the parameter files)."""
+    return params.tree().memo(("contract.codes",), _codes)
+
+
+def _codes() -> Codes:
+    doc = params.tree().file(STANDARD_FILE)
+    sets = {}
+    for name, node in (doc.get("meanings") or {}).items():
+        file, header = node["column"]
+        groups = {g: tuple(v) for g, v in (node.get("groups") or {}).items()}
+        sets[name] = CodeSet(name, file, header, {k: str(v) for k, v in node["values"].items()}, groups)
+    return Codes(sets)

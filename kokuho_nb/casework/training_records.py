@@ -11,14 +11,15 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from kokuho_nb.fiscal import fiscal_year_of
+from kokuho_nb.casework.attempts import sessions
 from kokuho_nb.labels import t
+from kokuho_nb.months import fiscal_year_of
 from kokuho_nb.params import load_yaml
+from kokuho_nb.store import Store
 
 COLUMNS = ["officer_code", "officer_name", "team", "category", "start_date", "course", "provider", "done",
            "done_date", "source", "due_date", "status"]
@@ -44,14 +45,12 @@ def _to_date(value: Any) -> dt.date | None:
     return pd.Timestamp(value).date()
 
 
-def _app_passes(store: str | Path | None, as_of: dt.date) -> pd.DataFrame:
+def _app_passes(store: Store | None, as_of: dt.date) -> pd.DataFrame:
     """Passed in-app sessions up to ``as_of``: officer_code, flowchart_id, date."""
     empty = pd.DataFrame({"officer_code": pd.Series(dtype=str), "flowchart_id": pd.Series(dtype=str),
                           "date": pd.Series(dtype="datetime64[ns]")})
     if store is None:
         return empty
-    from kokuho_nb.training.attempts import sessions
-
     s = sessions(store)
     s = s[s["passed"] & s["completed_at"].notna()]
     if s.empty:
@@ -61,7 +60,7 @@ def _app_passes(store: str | Path | None, as_of: dt.date) -> pd.DataFrame:
     return out[out["date"] <= pd.Timestamp(as_of)]
 
 
-def training_status(ledger: Any, store: str | Path | None, as_of: dt.date) -> pd.DataFrame:
+def training_status(ledger: Any, store: Store | None, as_of: dt.date) -> pd.DataFrame:
     """One row per (new/transferred officer, required course): done or due, the date and where it came from."""
     spec = courses_spec()
     staff = ledger.staff
@@ -108,7 +107,7 @@ def training_status(ledger: Any, store: str | Path | None, as_of: dt.date) -> pd
     return out
 
 
-def completion_rate(ledger: Any, store: str | Path | None, fiscal_year: int) -> float:
+def completion_rate(ledger: Any, store: Store | None, fiscal_year: int) -> float:
     """受講率 of the year: officers who started (新任/転入) in ``fiscal_year``, courses done by its end (March 31).
 
     Basis per ``rate_basis`` in the parameters (share of officer×course pairs, or of officers with every

@@ -1,0 +1,179 @@
+"""``kokuho-nb month run``: issue a month's lists once, then render them through papermill.
+
+Triage is computed once per month, in this process; the rendering is fanned out over notebook runs, each
+producing a batch of officers (:func:`kokuho_nb.runs.notebooks.start_many`: a process pool sized to the cores,
+started before the issue step so that kernels start meanwhile; a timeout per run, failures collected). Executed
+notebooks are kept beside the outputs.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kokuho_nb.casework import issued
+from kokuho_nb.casework.issued import issue_lock
+from kokuho_nb.errors import UserError
+from kokuho_nb.labels import t
+from kokuho_nb.months import Month
+from kokuho_nb.params import value
+from kokuho_nb.runs.notebooks import Job, RunResult, start_many
+from kokuho_nb.store import Store
+from kokuho_nb.store.paths import resolve_outputs
+from kokuho_nb.targets.lists import issue_month, officer_codes
+from kokuho_nb.targets.render import parse_officers
+
+NOTEBOOK = "target_lists"
+
+
+def month_dir(out_root: str | Path | None, month: Month) -> Path:
+    """``<out>/YYYY-MM/`` (``--out``, else ``KOKUHO_OUTPUTS``, else ``outputs/``)."""
+    return resolve_outputs(out_root) / str(month)
+
+
+@dataclass
+class NotebookRun:
+    """One notebook run of a month's work, as reported."""
+
+    name: str
+    ok: bool
+    seconds: float
+    notebook: str | None
+    error: str | None
+
+    @classmethod
+    def of(cls, result: RunResult) -> NotebookRun:
+        return cls(result.job.output_name or result.job.name, result.ok, round(result.seconds, 2),
+                   str(result.notebook) if result.notebook else None, result.error)
+
+
+@dataclass
+class MonthRun:
+    """What ``kokuho-nb month run`` did (``to_dict()`` is its ``--json`` document)."""
+
+    ok: bool
+    month: Month
+    revision: int
+    newly_issued: bool
+    issue: str  # the issue step's Japanese message
+    out_dir: Path
+    runs: list[NotebookRun]
+    run_message: str
+    seconds: dict[str, float]
+    processes: int
+    pack: dict[str, Path] = field(default_factory=dict)  # ``month all``: the meeting pack's files
+    sheets: list[Path] = field(default_factory=list)  # ``month all``: the OJT sheets written
+    finished_at: str | None = None
+
+    @property
+    def failures(self) -> list[NotebookRun]:
+        return [r for r in self.runs if not r.ok]
+
+    def to_dict(self) -> dict[str, Any]:
+        doc = asdict(self)
+        doc.update(month=str(self.month), out_dir=str(self.out_dir), failures=[asdict(r) for r in self.failures],
+                   pack={k: str(v) for k, v in self.pack.items()}, sheets=[str(p) for p in self.sheets])
+        return doc
+
+
+def plan_jobs(officers: list[str], *, processes: int, per_job: int, centre: bool,
+              sizes: dict[str, int] | None = None, centre_rows: int = 0) -> list[dict[str, Any]]:
+    """Split officers into notebook runs: at least one per worker, at most ``per_job`` officers each.
+
+    The first run also writes the centre / specialists' lists (``centre_rows`` rows in all) and the summary;
+    officers are dealt to the run with the fewest rows so far (``sizes``: rows per officer), so that the runs
+    finish together.
+    """
+    n = max(1, min(len(officers) or 1, max(processes, math.ceil(len(officers) / max(per_job, 1)))))
+    load = [0] * n
+    batches: list[list[str]] = [[] for _ in range(n)]
+    if centre:
+        load[0] = centre_rows
+    for code in officers:
+        open_jobs = [i for i in range(n) if len(batches[i]) < per_job] or list(range(n))
+        i = min(open_jobs, key=lambda j: (load[j], j))
+        batches[i].append(code)
+        load[i] += (sizes or {}).get(code, 1)
+    return [{"officers": batch, "centre": centre and i == 0} for i, batch in enumerate(batches)]
+
+
+def run_month(
+    store: Store,
+    month: Month | str,
+    out_root: str | Path | None = None,
+    *,
+    officer: str | None = None,
+    reissue: bool = False,
+    processes: int | None = None,
+    timeout: float | None = None,
+    synthetic: bool | None = None,
+    other_jobs: Sequence[Job] = (),
+    list_runs: int | None = None,
+) -> MonthRun:
+    """``kokuho-nb month run``: issue the month once, then render it through papermill; see module docstring.
+
+    ``other_jobs`` share the pool and start first, while the month is issued (``kokuho-nb month all``: the
+    meeting pack and the exercise sheets); ``list_runs``: how many notebook runs the lists are split into
+    (default: one per worker). ``runs`` holds the other jobs' runs first, then the lists'.
+    """
+    began, cpu_began = time.perf_counter(), time.process_time()
+    month = Month.parse(month)
+    as_of = month.start
+    workers = processes or os.cpu_count() or 1
+    per_job = int(value("target_lists.run.officers_per_job", as_of))
+    limit = float(timeout or value("target_lists.run.timeout_seconds", as_of))
+    out = month_dir(out_root, month)
+    out.mkdir(parents=True, exist_ok=True)
+    with issue_lock(store, month):
+        # Plan the notebook runs from the staff list, start them, and issue while their kernels start: the
+        # notebooks wait on the issue lock, then render what was issued (triage is computed once, here).
+        previous = issued.issued_sizes(store, month)
+        codes = officer_codes(store, month, fresh=reissue)
+        if officer:
+            wanted = parse_officers(officer) or []
+            unknown = [c for c in wanted if c not in codes]
+            if unknown:
+                raise UserError(t("targets.month.unknown_officer", code=",".join(unknown)),
+                                f"unknown officers {unknown}")
+            codes = wanted
+        capacity = int(value("target_lists.officer_capacity", as_of))
+        annual = value("target_lists.centre_annual", as_of)
+        sizes = {c: previous.get(c, capacity) for c in codes}
+        centre_rows = previous.get("_centre", math.ceil(sum(float(v) for v in annual.values()) / 12))
+        batches = plan_jobs(codes, processes=list_runs or workers, per_job=per_job, centre=officer is None,
+                            sizes=sizes, centre_rows=centre_rows)
+        jobs = list(other_jobs) + [
+            Job(
+                name=NOTEBOOK,
+                parameters={"month": str(month), "officer": ",".join(batch["officers"]) or "none",
+                            "store": str(store.path), "out_dir": str(out), "centre": batch["centre"]},
+                out_dir=out,
+                output_name=f"target_lists_{month}_{i + 1:02d}",
+                html=batch["centre"],
+            )
+            for i, batch in enumerate(batches)
+        ]
+        # The pool's workers are forked here, from this single thread, before the issue step allocates the
+        # ledger (forking is then safe and cheap); they start their kernels while this process issues.
+        pending = start_many(jobs, processes=workers, timeout=limit)
+        try:
+            issue = issue_month(store, month, reissue=reissue, synthetic=synthetic, lock=False)
+        except BaseException:
+            pending.cancel()  # the notebooks would only wait for the lock and try again
+            raise
+        issued_at, cpu_issued = time.perf_counter(), time.process_time()
+    summary = pending.wait()
+    rendered = time.perf_counter()
+    return MonthRun(
+        ok=summary.ok, month=month, revision=issue.revision, newly_issued=issue.newly_issued,
+        issue=issue.message(), out_dir=out, runs=[NotebookRun.of(r) for r in summary.results],
+        run_message=summary.message(),
+        seconds={"issue": round(issued_at - began, 2), "issue_cpu": round(cpu_issued - cpu_began, 2),
+                 "notebooks": round(rendered - issued_at, 2)},
+        processes=workers,
+    )
