@@ -15,6 +15,7 @@ import datetime as dt
 import json
 import sqlite3
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -78,8 +79,21 @@ def start_session(store: Store, officer_code: str, flowchart_id: str, flowchart_
     return session_id
 
 
-def record_attempt(store: Store, session_id: str, officer_code: str, *, exercise_id: str, flowchart_id: str,
-                   level: str, kind: str, response: dict[str, Any], result: str, points: float,
+@dataclass(frozen=True)
+class Attempt:
+    """One answer to one exercise: what was asked (exercise, flowchart, level, kind), what was answered, how it
+    scored (``right`` / ``partial`` / ``wrong`` and the points)."""
+
+    exercise_id: str
+    flowchart_id: str
+    level: str
+    kind: str
+    response: dict[str, Any]
+    result: str
+    points: float
+
+
+def record_attempt(store: Store, session_id: str, officer_code: str, attempt: Attempt,
                    answered_at: str | None = None) -> bool:
     """Store one answer at once (its own short transaction). A second answer to the same question in the same
     session is ignored (the first answer counts); returns whether the row was written."""
@@ -88,8 +102,9 @@ def record_attempt(store: Store, session_id: str, officer_code: str, *, exercise
         cur = conn.execute(
             "INSERT OR IGNORE INTO training_attempts(session_id, officer_code, exercise_id, flowchart_id, "
             "level, kind, answer, result, points, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (session_id, officer_code, exercise_id, flowchart_id, level, kind,
-             json.dumps(response, ensure_ascii=False, default=str), result, float(points), answered_at or _now()),
+            (session_id, officer_code, attempt.exercise_id, attempt.flowchart_id, attempt.level, attempt.kind,
+             json.dumps(attempt.response, ensure_ascii=False, default=str), attempt.result, float(attempt.points),
+             answered_at or _now()),
         )
         return cur.rowcount == 1
 

@@ -177,6 +177,105 @@ def _reference_sets(store: Store, month: Month) -> tuple[set[str], set[str]]:
     return set(ledger.households["household_id"]), set(ledger.staff["officer_code"])
 
 
+@dataclass
+class _Rules:
+    """What a decisions row is checked against."""
+
+    households: set[str]
+    staff_codes: set[str]
+    month: Month
+    by_kind: dict[str, set[str]]
+    kind_of: dict[str, str]
+    roles: set[str]
+
+
+def _rules(store: Store, month: Month, households: set[str] | None, staff_codes: set[str] | None) -> _Rules:
+    if households is None or staff_codes is None:
+        hh, sc = _reference_sets(store, month)
+        households = hh if households is None else households
+        staff_codes = sc if staff_codes is None else staff_codes
+    types = decision_types()
+    return _Rules(
+        households=households, staff_codes=staff_codes, month=month,
+        by_kind={"case": {d["code"] for d in types if d["applies_to"] == "case"},
+                 "proposal": {d["code"] for d in types if d["applies_to"] == "proposal"}},
+        kind_of={t("meeting.decisions.kind_case"): "case", t("meeting.decisions.kind_proposal"): "proposal"},
+        roles=set(meeting_config()["owner_roles"]),
+    )
+
+
+def _check_row(v: dict[str, str], raw_date: Any, rules: _Rules, seen: dict[tuple[str, str], int],
+               n: int) -> tuple[str | None, dt.date | None, list[tuple[str, str]]]:
+    """(kind, decided date, [(field, reason)]) of one filled row; an empty list when it is valid."""
+    errs: list[tuple[str, str]] = []
+    kind = rules.kind_of.get(v["kind"])
+    if kind is None:
+        errs.append(("kind", t("meeting.decisions.r_kind", value=v["kind"])))
+    if not v["ref"]:
+        errs.append(("ref", t("meeting.decisions.r_ref")))
+    if kind == "case":
+        if not v["household_id"]:
+            errs.append(("household_id", t("meeting.decisions.r_household_missing")))
+        elif v["household_id"] not in rules.households:
+            errs.append(("household_id", t("meeting.decisions.r_household", value=v["household_id"])))
+    if kind is not None and v["decision_type"] not in rules.by_kind[kind]:
+        errs.append(("decision_type", t("meeting.decisions.r_decision", value=v["decision_type"],
+                                        kind=t(f"meeting.decisions.kind_{kind}"))))
+    if v["owner_role"] and v["owner_role"] not in rules.roles:
+        errs.append(("owner_role", t("meeting.decisions.r_role", value=v["owner_role"])))
+    if v["owner_code"] and v["owner_code"] not in rules.staff_codes:
+        errs.append(("owner_code", t("meeting.decisions.r_officer", value=v["owner_code"])))
+    decided: dt.date | None = None
+    if isinstance(raw_date, dt.datetime):
+        decided = raw_date.date()
+    elif isinstance(raw_date, dt.date):
+        decided = raw_date
+    elif not v["decided_at"]:
+        errs.append(("decided_at", t("meeting.decisions.r_date_missing")))
+    else:
+        try:
+            decided = parse_date(v["decided_at"])
+        except EraDateError:
+            errs.append(("decided_at", t("meeting.decisions.r_date", value=v["decided_at"])))
+    if decided is not None and decided < rules.month.start:
+        errs.append(("decided_at", t("meeting.decisions.r_date_range", value=decided.isoformat(), month=rules.month)))
+    if kind and v["ref"]:
+        key = (kind, v["ref"])
+        if key in seen:
+            errs.append(("ref", t("meeting.decisions.r_duplicate", value=v["ref"], first=seen[key])))
+        else:
+            seen[key] = n
+    return kind, decided, errs
+
+
+def _store(conn: Any, good: list[dict[str, Any]], report: IngestReport, file: str, digest: str) -> None:
+    """Insert new decisions, update changed ones (key: month, kind, number), count the unchanged."""
+    now = _now()
+    for g in good:
+        old = conn.execute(
+            "SELECT household_id, decision_type, owner_role, owner_code, note, decided_at FROM meeting_decisions "
+            "WHERE month = ? AND item_kind = ? AND item_ref = ?", (g["month"], g["item_kind"], g["item_ref"])
+        ).fetchone()
+        new_vals = (g["household_id"], g["decision_type"], g["owner_role"], g["owner_code"], g["note"],
+                    g["decided_at"])
+        if old is None:
+            conn.execute(
+                "INSERT INTO meeting_decisions(month, item_kind, item_ref, household_id, decision_type, owner_role,"
+                " owner_code, note, decided_at, source_file, row, file_hash, ingested_at)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (g["month"], g["item_kind"], g["item_ref"], *new_vals, file, g["row"], digest, now))
+            report.inserted += 1
+        elif tuple(old) != new_vals:
+            conn.execute(
+                "UPDATE meeting_decisions SET household_id=?, decision_type=?, owner_role=?, owner_code=?, note=?,"
+                " decided_at=?, source_file=?, row=?, file_hash=?, ingested_at=?"
+                " WHERE month=? AND item_kind=? AND item_ref=?",
+                (*new_vals, file, g["row"], digest, now, g["month"], g["item_kind"], g["item_ref"]))
+            report.updated += 1
+        else:
+            report.unchanged += 1
+
+
 def ingest_decisions(
     path: str | Path,
     store: Store,
@@ -195,69 +294,18 @@ def ingest_decisions(
         report.already = True
         report.rows = len(rows)
         return report
-    if households is None or staff_codes is None:
-        hh, sc = _reference_sets(store, month)
-        households = hh if households is None else households
-        staff_codes = sc if staff_codes is None else staff_codes
-    types = decision_types()
-    by_kind = {"case": {d["code"] for d in types if d["applies_to"] == "case"},
-               "proposal": {d["code"] for d in types if d["applies_to"] == "proposal"}}
-    kind_of = {t("meeting.decisions.kind_case"): "case", t("meeting.decisions.kind_proposal"): "proposal"}
-    roles = set(meeting_config()["owner_roles"])
+    rules = _rules(store, month, households, staff_codes)
     hdr = dict(zip(FIELDS, headers(), strict=True))
-    start = month.start
     seen: dict[tuple[str, str], int] = {}
     good: list[dict[str, Any]] = []
     refused: list[tuple[int, dict[str, Any], list[ingest.RowError]]] = []
     for n, rec in rows:
         report.rows += 1
         v = {f: ingest.text(rec.get(f)) for f in FIELDS}
-        errs: list[tuple[str, str]] = []
-
-        def err(f: str, reason: str, errs: list[tuple[str, str]] = errs) -> None:
-            errs.append((f, reason))
-
         if v["decision_type"] == "" and not any(v[f] for f in ("owner_role", "owner_code", "note", "decided_at")):
             report.blank += 1
             continue
-        kind = kind_of.get(v["kind"])
-        if kind is None:
-            err("kind", t("meeting.decisions.r_kind", value=v["kind"]))
-        if not v["ref"]:
-            err("ref", t("meeting.decisions.r_ref"))
-        if kind == "case":
-            if not v["household_id"]:
-                err("household_id", t("meeting.decisions.r_household_missing"))
-            elif v["household_id"] not in households:
-                err("household_id", t("meeting.decisions.r_household", value=v["household_id"]))
-        if kind is not None and v["decision_type"] not in by_kind[kind]:
-            err("decision_type", t("meeting.decisions.r_decision", value=v["decision_type"],
-                                   kind=t(f"meeting.decisions.kind_{kind}")))
-        if v["owner_role"] and v["owner_role"] not in roles:
-            err("owner_role", t("meeting.decisions.r_role", value=v["owner_role"]))
-        if v["owner_code"] and v["owner_code"] not in staff_codes:
-            err("owner_code", t("meeting.decisions.r_officer", value=v["owner_code"]))
-        decided: dt.date | None = None
-        raw_date = rec.get("decided_at")
-        if isinstance(raw_date, dt.datetime):
-            decided = raw_date.date()
-        elif isinstance(raw_date, dt.date):
-            decided = raw_date
-        elif not v["decided_at"]:
-            err("decided_at", t("meeting.decisions.r_date_missing"))
-        else:
-            try:
-                decided = parse_date(v["decided_at"])
-            except EraDateError:
-                err("decided_at", t("meeting.decisions.r_date", value=v["decided_at"]))
-        if decided is not None and decided < start:
-            err("decided_at", t("meeting.decisions.r_date_range", value=decided.isoformat(), month=month))
-        key = (kind or "", v["ref"])
-        if kind and v["ref"]:
-            if key in seen:
-                err("ref", t("meeting.decisions.r_duplicate", value=v["ref"], first=seen[key]))
-            else:
-                seen[key] = n
+        kind, decided, errs = _check_row(v, rec.get("decided_at"), rules, seen, n)
         if errs:
             row_errors = []
             for f, reason in errs:
@@ -273,33 +321,10 @@ def ingest_decisions(
                      "decision_type": v["decision_type"], "owner_role": v["owner_role"] or None,
                      "owner_code": v["owner_code"] or None, "note": v["note"] or None,
                      "decided_at": decided.isoformat() if decided else None, "row": n})
-    now = _now()
     conn = db(store)
     ingest.db(store)
     with transaction(conn):
-        for g in good:
-            old = conn.execute(
-                "SELECT household_id, decision_type, owner_role, owner_code, note, decided_at FROM meeting_decisions "
-                "WHERE month = ? AND item_kind = ? AND item_ref = ?", (g["month"], g["item_kind"], g["item_ref"])
-            ).fetchone()
-            new_vals = (g["household_id"], g["decision_type"], g["owner_role"], g["owner_code"], g["note"],
-                        g["decided_at"])
-            if old is None:
-                conn.execute(
-                    "INSERT INTO meeting_decisions(month, item_kind, item_ref, household_id, decision_type, owner_role,"
-                    " owner_code, note, decided_at, source_file, row, file_hash, ingested_at)"
-                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (g["month"], g["item_kind"], g["item_ref"], *new_vals, path.name, g["row"], digest, now))
-                report.inserted += 1
-            elif tuple(old) != new_vals:
-                conn.execute(
-                    "UPDATE meeting_decisions SET household_id=?, decision_type=?, owner_role=?, owner_code=?, note=?,"
-                    " decided_at=?, source_file=?, row=?, file_hash=?, ingested_at=?"
-                    " WHERE month=? AND item_kind=? AND item_ref=?",
-                    (*new_vals, path.name, g["row"], digest, now, g["month"], g["item_kind"], g["item_ref"]))
-                report.updated += 1
-            else:
-                report.unchanged += 1
+        _store(conn, good, report, path.name, digest)
         record = FileReport(kind=KIND, file=path.name, sha256=digest, month=str(month), rows_read=report.rows,
                             rows_accepted=report.accepted, rows_unchanged=report.unchanged,
                             rows_rejected=len(refused))

@@ -3,67 +3,99 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
 from kokuho_nb.casework.contacts import reached_results
+from kokuho_nb.contract import codes
 from kokuho_nb.labels import t
 from kokuho_nb.meeting.casefacts import broken_pledges, open_promises
 from kokuho_nb.meeting.common import Chart, Section, Table, threshold
 from kokuho_nb.report import charts
 
-RESULT_ORDER = ["接触", "納付約束", "分納誓約", "不在", "不通", "拒否", "居所不明", "その他"]
+
+@dataclass(frozen=True)
+class OfficerFacts:
+    """What section 3 counts from: ``staff`` (officer_code, name, role); ``caseload`` (household_id, officer_code:
+    households with arrears); ``issued`` (household_id, officer_code: the month's issued officer lists);
+    ``contacts`` (canonical contacts: ledger + accepted returns); ``payments`` (household_id, paid_date, amount);
+    ``dispositions``."""
+
+    staff: pd.DataFrame
+    caseload: pd.DataFrame
+    issued: pd.DataFrame
+    contacts: pd.DataFrame
+    payments: pd.DataFrame
+    dispositions: pd.DataFrame
 
 
-def build_officers(
-    staff: pd.DataFrame,
-    caseload: pd.DataFrame,
-    issued: pd.DataFrame,
-    contacts: pd.DataFrame,
-    payments: pd.DataFrame,
-    dispositions: pd.DataFrame,
-    *,
-    as_of: dt.date,
-    month_start: dt.date,
-    year_start: dt.date,
-    visit_pace_pct: float,
-    visit_target_pct: float,
-) -> Section:
-    """``staff``: officer_code, name, role; ``caseload``: household_id, officer_code (households with arrears);
-    ``issued``: household_id, officer_code (the month's issued officer lists); ``contacts``: canonical
-    contacts (ledger + accepted returns); ``payments``: household_id, paid_date, amount."""
-    tol = float(threshold("pace_tolerance", as_of))
-    min_share = float(threshold("contacted_share_min", as_of))
-    lookback = int(threshold("no_progress_months", as_of)) * 31
-    officers = staff[staff["role"] == "徴収吏員"][["officer_code", "name"]].drop_duplicates("officer_code")
-    start, end = pd.Timestamp(month_start), pd.Timestamp(as_of)
-    c = contacts.copy()
+@dataclass(frozen=True)
+class Period:
+    """The meeting month (its first day to ``as_of``), the activity year's start, and the 臨場催告 pace: the share
+    of the caseload the year's target asks for by now, and the year's target (percent)."""
+
+    as_of: dt.date
+    month_start: dt.date
+    year_start: dt.date
+    visit_pace_pct: float
+    visit_target_pct: float
+
+
+def result_order() -> list[str]:
+    """Contact results in the order the results mix shows them: reached first, then the rest."""
+    r = codes().result
+    return [r.contact, r.promise, r.pledge, r.absent, r.unreachable, r.refused, r.whereabouts_unknown, r.other]
+
+
+def _month_work(f: OfficerFacts, period: Period) -> dict[str, Any]:
+    """Per officer: list size, cases worked and reached this month, the results mix, yen collected on listed
+    cases, caseload, 臨場催告 this year, open promises and broken pledges."""
+    start, end = pd.Timestamp(period.month_start), pd.Timestamp(period.as_of)
+    lookback = int(threshold("no_progress_months", period.as_of)) * 31
+    c = f.contacts.copy()
     c["date"] = pd.to_datetime(c["date"])
     month_c = c[(c["date"] >= start) & (c["date"] <= end)]
-    listed = issued[["household_id", "officer_code"]].drop_duplicates("household_id")
-
-    list_size = listed.groupby("officer_code").size()
+    listed = f.issued[["household_id", "officer_code"]].drop_duplicates("household_id")
     worked_hh = month_c[month_c["household_id"].isin(listed["household_id"])]
-    worked = listed[listed["household_id"].isin(worked_hh["household_id"])].groupby("officer_code").size()
     reached_hh = worked_hh[worked_hh["result"].isin(reached_results())]["household_id"]
-    reached = listed[listed["household_id"].isin(reached_hh)].groupby("officer_code").size()
-    mix = (worked_hh.merge(listed, on="household_id", suffixes=("_c", ""))
-           .groupby(["officer_code", "result"]).size())
-
-    pay = payments.copy()
+    pay = f.payments.copy()
     pay["paid_date"] = pd.to_datetime(pay["paid_date"])
     month_pay = pay[(pay["paid_date"] >= start) & (pay["paid_date"] <= end)]
-    collected = (month_pay.merge(listed, on="household_id").groupby("officer_code")["amount"].sum())
+    visits = c[(c["method"] == codes().method.field_visit) & (c["date"] >= pd.Timestamp(period.year_start))
+               & (c["date"] <= end)]
+    owner = f.caseload.set_index("household_id")["officer_code"]
+    promises = open_promises(c, period.as_of)
+    broken = broken_pledges(c, f.payments, f.dispositions, period.as_of, lookback).drop_duplicates("household_id")
+    return {
+        "list_size": listed.groupby("officer_code").size(),
+        "worked": listed[listed["household_id"].isin(worked_hh["household_id"])].groupby("officer_code").size(),
+        "reached": listed[listed["household_id"].isin(reached_hh)].groupby("officer_code").size(),
+        "mix": worked_hh.merge(listed, on="household_id", suffixes=("_c", "")).groupby(["officer_code", "result"])
+        .size(),
+        "collected": month_pay.merge(listed, on="household_id").groupby("officer_code")["amount"].sum(),
+        "load": f.caseload.groupby("officer_code").size(),
+        "visits": visits.drop_duplicates(["officer_code", "household_id"]).groupby("officer_code").size(),
+        "open_by": promises["household_id"].map(owner).value_counts(),
+        "broken_by": broken["household_id"].map(owner).value_counts(),
+        "promises": promises,
+        "broken": broken,
+    }
 
-    load = caseload.groupby("officer_code").size()
-    visits = c[(c["method"] == "臨場催告") & (c["date"] >= pd.Timestamp(year_start)) & (c["date"] <= end)]
-    visits = visits.drop_duplicates(["officer_code", "household_id"]).groupby("officer_code").size()
 
-    owner = caseload.set_index("household_id")["officer_code"]
-    promises = open_promises(c, as_of)
-    open_by = promises["household_id"].map(owner).value_counts()
-    broken = broken_pledges(c, payments, dispositions, as_of, lookback).drop_duplicates("household_id")
-    broken_by = broken["household_id"].map(owner).value_counts()
+def build_officers(facts: OfficerFacts, period: Period) -> Section:
+    """Section 3: each collection officer's progress on the month's list, with the flags that need follow-up."""
+    as_of, visit_pace_pct, visit_target_pct = period.as_of, period.visit_pace_pct, period.visit_target_pct
+    tol = float(threshold("pace_tolerance", as_of))
+    min_share = float(threshold("contacted_share_min", as_of))
+    staff = facts.staff
+    officers = staff[staff["role"] == codes().role.collector][["officer_code", "name"]].drop_duplicates("officer_code")
+    w = _month_work(facts, period)
+    list_size, worked, reached, mix, collected = w["list_size"], w["worked"], w["reached"], w["mix"], w["collected"]
+    load, visits, open_by, broken_by = w["load"], w["visits"], w["open_by"], w["broken_by"]
+    promises, broken = w["promises"], w["broken"]
+    order = result_order()
 
     rows = []
     flags = []
@@ -81,7 +113,7 @@ def build_officers(
             reasons.append(t("meeting.s3.flag_contacts", share=f"{worked_share * 100:.0f}%", min=f"{min_share * 100:.0f}%"))
         if visit_pct is not None and visit_pct < visit_pace_pct * (1 - tol):
             reasons.append(t("meeting.s3.flag_visits", pct=f"{visit_pct:.1f}%", pace=f"{visit_pace_pct:.1f}%"))
-        mix_text = " / ".join(f"{r}{int(mix[(code, r)])}" for r in RESULT_ORDER if (code, r) in mix.index)
+        mix_text = " / ".join(f"{r}{int(mix[(code, r)])}" for r in order if (code, r) in mix.index)
         flags.append(bool(reasons))
         rows.append({
             t("meeting.col.officer_code"): code,

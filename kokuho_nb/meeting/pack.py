@@ -146,9 +146,10 @@ def build_sections(inp: MeetingInputs) -> tuple[list[Section], list[dict[str, An
     officer_lists = inp.issued
     if "list_kind" in officer_lists and len(officer_lists):
         officer_lists = officer_lists[officer_lists["list_kind"] == "officer"]
-    sec3 = s3.build_officers(led.staff, caseload, officer_lists, inp.contacts, led.payments, led.dispositions,
-                             as_of=inp.as_of, month_start=inp.month_start, year_start=inp.year_start,
-                             visit_pace_pct=visit_target * share, visit_target_pct=visit_target)
+    sec3 = s3.build_officers(
+        s3.OfficerFacts(led.staff, caseload, officer_lists, inp.contacts, led.payments, led.dispositions),
+        s3.Period(inp.as_of, inp.month_start, inp.year_start, visit_pace_pct=visit_target * share,
+                  visit_target_pct=visit_target))
 
     lookback = int(threshold("no_progress_months", inp.as_of)) * 31
     lp = last_progress(inp.contacts, led.payments, led.dispositions, inp.as_of)

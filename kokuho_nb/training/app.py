@@ -121,9 +121,8 @@ class Trainer:
         if self.scores[self.index] is not None:
             raise UserError(t("training.app.already_answered"))
         result = score(ex, response)
-        store_attempts.record_attempt(self.store, self.session_id, self.officer_code, exercise_id=ex.id,
-                                      flowchart_id=ex.flowchart_id, level=ex.level, kind=ex.kind,
-                                      response=response, result=result.result, points=result.points)
+        store_attempts.record_attempt(self.store, self.session_id, self.officer_code, store_attempts.Attempt(
+            ex.id, ex.flowchart_id, ex.level, ex.kind, dict(response), result.result, result.points))
         self.scores[self.index] = result
         self.responses[self.index] = dict(response)
         return result
