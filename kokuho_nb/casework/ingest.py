@@ -268,9 +268,9 @@ def seen(store: Store, kind: str, sha256: str) -> dict[str, Any] | None:
     return dict(row) if row else None
 
 
-def record(conn: sqlite3.Connection, report: FileReport, rejected: list[tuple[int, dict[str, Any], list[RowError]]],
-           summary: dict[str, Any] | None = None) -> None:
-    """Write the file's record and its refused rows (inside the caller's transaction)."""
+def record_rejects(conn: sqlite3.Connection, report: FileReport,
+                   rejected: list[tuple[int, dict[str, Any], list[RowError]]]) -> str:
+    """Keep the refused rows aside, with the raw row (inside the caller's transaction); returns the time."""
     now = _now()
     for row, values, errors in rejected:
         raw = raw_json(values)
@@ -280,6 +280,13 @@ def record(conn: sqlite3.Connection, report: FileReport, rejected: list[tuple[in
                 "month, ref, ingested_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 (report.kind, report.sha256, report.file, row, e.column, e.header, e.reason, raw, report.month,
                  report.ref, now))
+    return now
+
+
+def record(conn: sqlite3.Connection, report: FileReport, rejected: list[tuple[int, dict[str, Any], list[RowError]]],
+           summary: dict[str, Any] | None = None) -> None:
+    """Write the file's record (by SHA-256) and its refused rows (inside the caller's transaction)."""
+    now = record_rejects(conn, report, rejected)
     conn.execute(
         "INSERT OR IGNORE INTO ingest_files(kind, file_sha256, source_file, month, ref, rows_read, rows_accepted, "
         "rows_unchanged, rows_rejected, summary, ingested_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",

@@ -63,6 +63,7 @@ class IngestReport:
             "ok": self.ok,
             "files": {f.file: {k: _field(f, k) for k in keep} for f in self.files},
             "errors": [{k: v for k, v in asdict(e).items()} for f in self.files for e in f.errors],
+            "warnings": [w for f in self.files for w in f.warnings],
         }
 
     def message(self) -> str:
@@ -71,6 +72,7 @@ class IngestReport:
             lines.append(t("targets.returns.summary", file=f.file, read=f.rows_read, accepted=f.rows_accepted,
                            unchanged=f.rows_unchanged, rejected=f.rows_rejected))
             lines += ["  " + e.text() for e in f.errors]
+            lines += ["  " + w for w in f.warnings]
         return "\n".join(lines)
 
 
@@ -212,8 +214,30 @@ def _validate(values: dict[str, Any], ctx: _Context, heads: dict[str, str], lett
     return (None if errors else rec), errors
 
 
-def ingest_file(store: Store, path: str | Path) -> FileReport:
-    """Ingest one filled-in workbook (see module docstring)."""
+def _duplicates(rows: list[tuple[int, dict[str, Any]]], ctx: _Context, heads: dict[str, str],
+                letters: dict[str, str], file: str) -> dict[int, RowError]:
+    """Rows whose key names a household another row of the same file names too: each is refused."""
+    by_household: dict[str, list[int]] = {}
+    for r, values in rows:
+        parts = ingest.text(values.get(KEY_FIELD)).split("|")
+        if len(parts) == 4:
+            by_household.setdefault(parts[3], []).append(r)
+    where = HOUSEHOLD_FIELD if HOUSEHOLD_FIELD in letters else KEY_FIELD
+    out = {}
+    for household, at in by_household.items():
+        if len(at) > 1:
+            for r in at:
+                out[r] = RowError(file, r, letters[where], heads[where],
+                                  t("targets.returns.duplicate_key", household=household, n=len(at),
+                                    rows="・".join(str(x) for x in at)))
+    return out
+
+
+def ingest_file(store: Store, path: str | Path, *, replace: bool = False) -> FileReport:
+    """Ingest one filled-in workbook (see module docstring).
+
+    A result already taken in from another file is not changed unless ``replace`` (the report names the file and
+    the households); a file of an older revision than the latest issued is ingested with a warning."""
     path = Path(path)
     report = FileReport(kind=KIND, file=path.name)
     try:
@@ -236,11 +260,17 @@ def ingest_file(store: Store, path: str | Path) -> FileReport:
     if ctx is None:
         return report.fail(t("targets.returns.not_issued", file=path.name, month=month_text, code=list_code,
                              revision=revision))
+    latest = issued.current_revision(store, month)
+    if latest > revision:
+        report.warnings.append(t("targets.returns.newer_revision", file=path.name, revision=revision, latest=latest))
     accepted: list[tuple[int, dict[str, Any]]] = []
     rejected: list[tuple[int, dict[str, Any], list[RowError]]] = []
+    duplicates = _duplicates(rows, ctx, heads, letters, path.name)
     for r, values in rows:
         report.rows_read += 1
         rec, errors = _validate(values, ctx, heads, letters, path.name, r)
+        if r in duplicates:
+            rec, errors = None, [duplicates[r], *errors]
         if rec is None:
             rejected.append((r, values, errors))
             report.errors.extend(errors)
@@ -249,37 +279,54 @@ def ingest_file(store: Store, path: str | Path) -> FileReport:
     now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     conn = issued.db(store)
     ingest.db(store)
+    held: dict[str, list[str]] = {}  # other file -> households whose results this file would change
+    replaced: dict[str, int] = {}
     with transaction(conn):
         for r, rec in accepted:
             fields = (ctx.officer_code, rec["date"], rec["method"], rec["result"], rec["promised_amount"],
                       rec["promised_date"], rec["memo"])
             old = conn.execute(
-                "SELECT officer_code, date, method, result, promised_amount, promised_date, memo "
-                "FROM target_returns WHERE month = ? AND list_code = ? AND household_id = ?",
+                "SELECT officer_code, date, method, result, promised_amount, promised_date, memo, source_file, "
+                "file_sha256 FROM target_returns WHERE month = ? AND list_code = ? AND household_id = ?",
                 (month, list_code, rec["household_id"])).fetchone()
-            if old is not None and tuple(old) == fields:
+            if old is not None and tuple(old)[:7] == fields:
                 report.rows_unchanged += 1
-            else:
-                conn.execute(
-                    "INSERT INTO target_returns(month, list_code, household_id, revision, officer_code, date, "
-                    "method, result, promised_amount, promised_date, memo, source_file, file_sha256, row, "
-                    "ingested_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
-                    "ON CONFLICT(month, list_code, household_id) DO UPDATE SET revision = excluded.revision, "
-                    "officer_code = excluded.officer_code, date = excluded.date, method = excluded.method, "
-                    "result = excluded.result, promised_amount = excluded.promised_amount, "
-                    "promised_date = excluded.promised_date, memo = excluded.memo, "
-                    "source_file = excluded.source_file, file_sha256 = excluded.file_sha256, row = excluded.row, "
-                    "ingested_at = excluded.ingested_at",
-                    (month, list_code, rec["household_id"], revision, *fields, path.name, report.sha256, r, now))
+                report.rows_accepted += 1
+                continue
+            if old is not None and old["file_sha256"] != report.sha256:
+                if not replace:
+                    held.setdefault(old["source_file"], []).append(rec["household_id"])
+                    continue
+                replaced[old["source_file"]] = replaced.get(old["source_file"], 0) + 1
+            conn.execute(
+                "INSERT INTO target_returns(month, list_code, household_id, revision, officer_code, date, "
+                "method, result, promised_amount, promised_date, memo, source_file, file_sha256, row, "
+                "ingested_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+                "ON CONFLICT(month, list_code, household_id) DO UPDATE SET revision = excluded.revision, "
+                "officer_code = excluded.officer_code, date = excluded.date, method = excluded.method, "
+                "result = excluded.result, promised_amount = excluded.promised_amount, "
+                "promised_date = excluded.promised_date, memo = excluded.memo, "
+                "source_file = excluded.source_file, file_sha256 = excluded.file_sha256, row = excluded.row, "
+                "ingested_at = excluded.ingested_at",
+                (month, list_code, rec["household_id"], revision, *fields, path.name, report.sha256, r, now))
             report.rows_accepted += 1
         report.rows_rejected = len(rejected)
-        ingest.record(conn, report, rejected)
+        for other, households in held.items():
+            report.fail(t("targets.returns.would_change", n=len(households), other=other,
+                          households="、".join(households[:10]) + ("…" if len(households) > 10 else "")))
+        for other, n in replaced.items():
+            report.warnings.append(t("targets.returns.replaced", n=n, other=other))
+        if not held:  # a file held back in part is not recorded as ingested: it can be taken in with --replace
+            ingest.record(conn, report, rejected)
+        else:
+            ingest.record_rejects(conn, report, rejected)
     return report
 
 
-def ingest_returns(store: Store, files: list[str | Path]) -> IngestReport:
-    """Ingest several workbooks; each file is validated and stored on its own (one bad file stops nothing)."""
-    return IngestReport([ingest_file(store, f) for f in files])
+def ingest_returns(store: Store, files: list[str | Path], *, replace: bool = False) -> IngestReport:
+    """Ingest several workbooks; each file is validated and stored on its own (one bad file stops nothing).
+    ``replace``: a file's results replace those taken in from another file (else they are held back)."""
+    return IngestReport([ingest_file(store, f, replace=replace) for f in files])
 
 
 def rejected_rows(store: Store, month: str | None = None) -> list[dict[str, Any]]:

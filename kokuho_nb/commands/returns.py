@@ -19,6 +19,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ingest = sub.add_parser("ingest", help="記入済みのターゲットリスト（Excel）を取り込む")
     ingest.add_argument("files", nargs="+", metavar="FILE", help="記入済みのブック（.xlsx）")
     ingest.add_argument("--store", help="ケースストアのフォルダ")
+    ingest.add_argument("--replace", action="store_true",
+                        help="取り込み済みの別ファイルの結果を、このファイルの内容で置き換える")
     ingest.add_argument("--json", action="store_true", help="結果を JSON で出力")
     ingest.set_defaults(func=run_ingest)
     parser.set_defaults(func=lambda args: (parser.print_help(), 2)[1])
@@ -28,7 +30,7 @@ def run_ingest(args: argparse.Namespace) -> int:
 
     if not args.files:
         raise UserError(t("targets.returns.no_files"), "no files")
-    report = ingest_returns(Store.open(args.store), args.files)
+    report = ingest_returns(Store.open(args.store), args.files, replace=args.replace)
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
     else:

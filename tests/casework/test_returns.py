@@ -138,12 +138,59 @@ def test_ingesting_the_same_file_again_changes_nothing(store):
     assert second.files[0].rows_unchanged == 1 and second.files[0].rows_rejected == 1
 
 
-def test_a_corrected_file_replaces_the_result(store):
+def test_a_corrected_file_replaces_the_result_only_when_asked(store):
+    """A file never silently replaces results another file brought in (issue 16 §3): it is held back and the
+    report names the file; with --replace it is taken in."""
     rows = _rows(store, "K001")
     ingest_returns(Store(store), [_fill(store, "K001", {rows["000101"]: GOOD}, "v1.xlsx")])
-    ingest_returns(Store(store), [_fill(store, "K001", {rows["000101"]: {**GOOD, "result": "不在"}}, "v2.xlsx")])
+    v2 = _fill(store, "K001", {rows["000101"]: {**GOOD, "result": "不在"}}, "v2.xlsx")
+    held = ingest_returns(Store(store), [v2])
+    assert not held.ok and "v1.xlsx" in held.message() and "--replace" in held.message()
+    assert accepted_contacts(Store(store)).iloc[0]["result"] == "接触"
+    done = ingest_returns(Store(store), [v2], replace=True)
+    assert done.ok and "v1.xlsx" in done.message()
     contacts = accepted_contacts(Store(store))
     assert len(contacts) == 1 and contacts.iloc[0]["result"] == "不在"
+
+
+def test_a_first_draft_after_the_corrected_file_changes_nothing(store):
+    rows = _rows(store, "K001")
+    draft = _fill(store, "K001", {rows["000101"]: GOOD, rows["000103"]: GOOD}, "draft.xlsx")
+    corrected = _fill(store, "K001", {rows["000101"]: {**GOOD, "result": "不在"}, rows["000103"]: GOOD},
+                      "corrected.xlsx")
+    assert ingest_returns(Store(store), [corrected]).ok
+    again = ingest_returns(Store(store), [draft])
+    assert not again.ok and again.files[0].rows_unchanged == 1  # 000103 is the same in both files
+    by_hh = accepted_contacts(Store(store)).set_index("household_id")["result"]
+    assert by_hh["000101"] == "不在", "the corrected result stands"
+
+
+def test_two_rows_for_one_household_in_a_file_are_both_refused(store):
+    rows = _rows(store, "K001")
+    path = _fill(store, "K001", {rows["000101"]: GOOD}, "dup.xlsx")
+    wb = load_workbook(path)
+    ws = wb["ターゲットリスト"]
+    target = ws.max_row + 1
+    for col in range(1, ws.max_column + 1):
+        ws.cell(row=target, column=col, value=ws.cell(row=rows["000101"], column=col).value)
+    wb.save(path)
+    report = ingest_returns(Store(store), [path])
+    f = report.files[0]
+    assert f.rows_read == 2 and f.rows_accepted == 0 and f.rows_rejected == 2
+    assert all("2 行あります" in e.reason for e in f.errors)
+    assert len(accepted_contacts(Store(store))) == 0, "what the report says is what the database holds"
+
+
+def test_an_older_revision_is_taken_in_with_a_warning(store):
+    from kokuho_nb.targets.lists import issue_month as reissue
+
+    rows = _rows(store, "K001")
+    path = _fill(store, "K001", {rows["000101"]: GOOD}, "rev1.xlsx")
+    reissue(store, MONTH, reissue=True)
+    report = ingest_returns(Store(store), [path])
+    assert report.files[0].rows_accepted == 1
+    assert any("第2版が発行されています" in w for w in report.files[0].warnings)
+    assert "第2版" in report.message()
 
 
 def test_not_a_target_list_and_unissued_revision_are_refused(store, tmp_path):
