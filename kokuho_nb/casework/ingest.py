@@ -41,6 +41,7 @@ from kokuho_nb.era import EraDateError, normalize_text, parse_date
 from kokuho_nb.labels import t
 from kokuho_nb.store import Store
 from kokuho_nb.store.db import _now, transaction
+from kokuho_nb.xlsx import unescape_text
 
 SCHEMA_NAME = "casework.ingest"
 SCHEMA = [
@@ -209,7 +210,9 @@ def letter(index: int) -> str:
 
 
 def text(v: Any) -> str:
-    """A cell as trimmed NFKC text (``3.0`` read from Excel as ``3``; empty for None)."""
+    """A cell as trimmed NFKC text (``3.0`` read from Excel as ``3``; empty for None), without the apostrophe the
+    suite's writers put before a formula-like text (:func:`kokuho_nb.xlsx.unescape_text`), so a neutralised id or
+    name reads back as the original."""
     if v is None:
         return ""
     if isinstance(v, float) and v.is_integer():
@@ -218,7 +221,7 @@ def text(v: Any) -> str:
         v = v.date() if v.time() == dt.time() else v
     if isinstance(v, dt.date):
         return v.isoformat()
-    return normalize_text(str(v))
+    return normalize_text(str(unescape_text(v)))
 
 
 def date(v: Any) -> dt.date:
