@@ -26,7 +26,7 @@ import pandas as pd
 
 from kokuho_nb.labels import t
 from kokuho_nb.months import Month
-from kokuho_nb.store import Store
+from kokuho_nb.store import Store, private
 from kokuho_nb.store.db import transaction
 
 SCHEMA_NAME = "targets"
@@ -342,12 +342,12 @@ def record_file(store: Store, month: Month, list_code: str, revision: int, file_
 
 def save_revision_files(store: Store, month: Month, revision: int, triage: pd.DataFrame,
                         pacing: dict[str, Any]) -> None:
-    """The revision's triage table and pacing figures beside the database."""
-    out = folder(store, month)
-    out.mkdir(parents=True, exist_ok=True)
+    """The revision's triage table and pacing figures beside the database (owner-only: personal data)."""
+    out = private.private_dir(folder(store, month))
     triage.to_parquet(out / "triage.parquet", index=False)
     (out / f"pacing-r{revision}.json").write_text(
         json.dumps(pacing, ensure_ascii=False, sort_keys=True, indent=1), encoding="utf-8")
+    private.restrict_tree(out)
 
 
 def load_pacing(store: Store, month: Month, revision: int) -> dict[str, Any]:
