@@ -424,3 +424,21 @@ def test_decisions_ingest_json_prints_json_when_it_refuses(tmp_path: Path, capsy
     code = main(["decisions", "ingest", str(bad), "--store", str(tmp_path / "store"), "--json"])
     doc = json.loads(capsys.readouterr().out)
     assert code != 0 and doc["ok"] is False and doc["file"] == "decisions.xlsx" and doc["error"]
+
+
+def test_encrypted_and_old_format_workbooks_are_told_apart_for_returns_and_decisions(fixtures, tmp_path: Path) -> None:
+    """The merged detection (kokuho_nb.casework.ingest.open_book): an OLE file with an EncryptedPackage stream is
+    a password-protected workbook; another OLE file (an old .xls) is named as such; both ingests say the same."""
+    from kokuho_nb.casework.decisions import ingest_decisions
+    from kokuho_nb.casework.returns import ingest_file
+
+    store = Store(tmp_path / "store")
+    old = tmp_path / "old.xls"
+    old.write_bytes((fixtures / "encrypted.xlsx").read_bytes().replace("EncryptedPackage".encode("utf-16-le"),
+                                                                      "WorkbookStream01".encode("utf-16-le")))
+    encrypted = ingest_file(store, fixtures / "encrypted.xlsx").errors[0].reason
+    assert "暗号化" in encrypted and ".xls）" not in encrypted
+    assert ".xls" in ingest_file(store, old).errors[0].reason
+    with pytest.raises(UserError) as exc:
+        ingest_decisions(fixtures / "encrypted.xlsx", store)
+    assert exc.value.message == encrypted
