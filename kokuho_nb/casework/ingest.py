@@ -3,8 +3,9 @@
 What every ingest does (the kind-specific module — :mod:`.returns`, :mod:`.decisions` — supplies the sheet's
 fields and the row rules):
 
-- open the file (a Japanese message for a missing file, a file that is not an Excel workbook, or one that may be
-  password-protected) and find the header row's columns by their Japanese headers;
+- open the file (a Japanese message for a missing file, a file that is not an Excel workbook, a
+  password-protected (encrypted) workbook or an old .xls) and find the header row's columns by their Japanese
+  headers;
 - validate every row that has something written in it; an error names the file, the Excel row, the column letter
   and header, and the reason, in Japanese;
 - keep refused rows aside in ``ingest_rejects`` with the raw row as JSON (nothing is lost), and record the file in
@@ -41,6 +42,7 @@ from kokuho_nb.era import EraDateError, normalize_text, parse_date
 from kokuho_nb.labels import t
 from kokuho_nb.store import Store
 from kokuho_nb.store.db import _now, transaction
+from kokuho_nb.xlsx import unescape_text
 
 SCHEMA_NAME = "casework.ingest"
 SCHEMA = [
@@ -167,17 +169,25 @@ def file_digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+#: The first bytes of an OLE compound file: what Excel saves for a password-protected workbook, or an old .xls.
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+#: The stream an encrypted OOXML package is kept in (its name in the compound file's directory, UTF-16-LE).
+ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
+
+
 def open_book(path: Path) -> tuple[bytes, Any]:
     """The file's bytes and its workbook (read-only, values only). :class:`SheetError` with the Japanese reason
-    when it is missing, not an Excel workbook, or possibly password-protected (an encrypted workbook is an OLE
-    file, not a zip)."""
+    when it is missing, not an Excel workbook, password-protected (an OLE compound file holding an
+    ``EncryptedPackage`` stream, which openpyxl would report as "File is not a zip file") or another OLE file
+    (an old .xls, or protected)."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise SheetError(t("casework.ingest.cannot_open", file=path.name, error=type(exc).__name__)) from exc
     if not zipfile.is_zipfile(path):
-        if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":  # OLE2: encrypted xlsx (or an old .xls)
-            raise SheetError(t("casework.ingest.encrypted", file=path.name))
+        if data.startswith(OLE_MAGIC):
+            key = "encrypted" if ENCRYPTED_STREAM in data else "old_format"
+            raise SheetError(t(f"casework.ingest.{key}", file=path.name))
         raise SheetError(t("casework.ingest.not_xlsx", file=path.name))
     try:
         book = load_workbook(path, read_only=True, data_only=True)
@@ -209,7 +219,9 @@ def letter(index: int) -> str:
 
 
 def text(v: Any) -> str:
-    """A cell as trimmed NFKC text (``3.0`` read from Excel as ``3``; empty for None)."""
+    """A cell as trimmed NFKC text (``3.0`` read from Excel as ``3``; empty for None), without the apostrophe the
+    suite's writers put before a formula-like text (:func:`kokuho_nb.xlsx.unescape_text`), so a neutralised id or
+    name reads back as the original."""
     if v is None:
         return ""
     if isinstance(v, float) and v.is_integer():
@@ -218,7 +230,7 @@ def text(v: Any) -> str:
         v = v.date() if v.time() == dt.time() else v
     if isinstance(v, dt.date):
         return v.isoformat()
-    return normalize_text(str(v))
+    return normalize_text(str(unescape_text(v)))
 
 
 def date(v: Any) -> dt.date:

@@ -8,6 +8,10 @@
 - beside the database, ``<store>/targets/<YYYY-MM>/``: each revision's triage table and pacing figures, the
   record of why the lists came out as they did (:func:`save_revision_files`).
 
+A revision whose workbooks could not be written was handed to nobody: :func:`withdraw_revision` removes it from
+the records (issue 16 §2); :func:`written_files` / :func:`restore_written` read and put back what was recorded
+when its files were written (``file_sha256`` NULL: never written).
+
 The returns' tables (``target_returns``) share this schema for compatibility with existing stores; they are
 read and written by :mod:`kokuho_nb.casework.returns`.
 """
@@ -15,6 +19,7 @@ read and written by :mod:`kokuho_nb.casework.returns`.
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,8 +31,10 @@ import pandas as pd
 
 from kokuho_nb.labels import t
 from kokuho_nb.months import Month
-from kokuho_nb.store import Store
+from kokuho_nb.store import Store, private
 from kokuho_nb.store.db import transaction
+
+log = logging.getLogger(__name__)
 
 SCHEMA_NAME = "targets"
 SCHEMA = [
@@ -340,14 +347,43 @@ def record_file(store: Store, month: Month, list_code: str, revision: int, file_
                      "AND revision = ?", (file_name, sha256, month, list_code, revision))
 
 
+def withdraw_revision(store: Store, month: Month, revision: int) -> int:
+    """Remove ``month``'s revision ``revision`` (its lists and items) from the records: its files could not be
+    written, so it was never handed to anyone and must not count as issued (issue 16 §2). Returns the lists
+    removed. The caller holds the month's :func:`issue_lock`."""
+    conn = db(store)
+    with transaction(conn):
+        conn.execute("DELETE FROM target_items WHERE month = ? AND revision = ?", (month, revision))
+        n = conn.execute("DELETE FROM target_issues WHERE month = ? AND revision = ?", (month, revision)).rowcount
+    (folder(store, month) / f"pacing-r{revision}.json").unlink(missing_ok=True)
+    log.warning("withdrew %s revision %d (%d lists): its files were not written", month, revision, n)
+    return int(n)
+
+
+def written_files(store: Store, month: Month, revision: int) -> dict[str, tuple[str | None, str | None]]:
+    """List code -> (file name, SHA-256) of its workbook as recorded when written (``None``: never written)."""
+    rows = db(store).execute("SELECT list_code, file_name, file_sha256 FROM target_issues WHERE month = ? AND "
+                             "revision = ?", (month, revision)).fetchall()
+    return {r[0]: (r[1], r[2]) for r in rows}
+
+
+def restore_written(store: Store, month: Month, revision: int,
+                    files: dict[str, tuple[str | None, str | None]]) -> None:
+    """Put back the recorded file names / hashes of a revision (a re-render that was discarded)."""
+    conn = db(store)
+    with transaction(conn):
+        conn.executemany("UPDATE target_issues SET file_name = ?, file_sha256 = ? WHERE month = ? AND revision = ? "
+                         "AND list_code = ?", [(n, h, month, revision, code) for code, (n, h) in files.items()])
+
+
 def save_revision_files(store: Store, month: Month, revision: int, triage: pd.DataFrame,
                         pacing: dict[str, Any]) -> None:
-    """The revision's triage table and pacing figures beside the database."""
-    out = folder(store, month)
-    out.mkdir(parents=True, exist_ok=True)
+    """The revision's triage table and pacing figures beside the database (owner-only: personal data)."""
+    out = private.private_dir(folder(store, month))
     triage.to_parquet(out / "triage.parquet", index=False)
     (out / f"pacing-r{revision}.json").write_text(
         json.dumps(pacing, ensure_ascii=False, sort_keys=True, indent=1), encoding="utf-8")
+    private.restrict_tree(out)
 
 
 def load_pacing(store: Store, month: Month, revision: int) -> dict[str, Any]:

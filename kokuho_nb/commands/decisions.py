@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from kokuho_nb.casework.decisions import ingest_decisions
 from kokuho_nb.commands import help_of
+from kokuho_nb.errors import UserError
 from kokuho_nb.labels import t
 from kokuho_nb.store import Store
 
@@ -24,8 +26,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_ingest(args: argparse.Namespace) -> int:
-
-    report = ingest_decisions(args.file, Store.open(args.store))
+    try:
+        report = ingest_decisions(args.file, Store.open(args.store))
+    except UserError as exc:
+        if not args.json:
+            raise
+        # the refusal as JSON too: scripts reading --json get a document whatever happened (issue 16 §9)
+        doc = {"file": Path(args.file).name, "month": None, "ok": False, "refused": True, "already_ingested": False,
+               "rows": 0, "blank": 0, "accepted": 0, "inserted": 0, "updated": 0, "unchanged": 0,
+               "errors": [{"row": 0, "column": "", "header": "", "reason": exc.message, "message": exc.message}],
+               "error": exc.message, "message": exc.message}
+        print(json.dumps(doc, ensure_ascii=False, indent=1))
+        print(f"エラー: {exc.message}", file=sys.stderr)
+        return exc.exit_code
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
     else:

@@ -30,7 +30,7 @@ from kokuho_nb.era import EraDateError, parse_date
 from kokuho_nb.errors import UserError
 from kokuho_nb.labels import t
 from kokuho_nb.ledger.mapping import Mapping, load_mapping
-from kokuho_nb.ledger.reader import find_files, open_ledger, read_file
+from kokuho_nb.ledger.reader import open_ledger, read_file, remove_legacy_temp
 from kokuho_nb.ledger.report import ImportReport, file_counts
 from kokuho_nb.ledger.validate import (
     TableResult,
@@ -41,6 +41,7 @@ from kokuho_nb.ledger.validate import (
     ref_codes,
     validate_file,
 )
+from kokuho_nb.params import value
 from kokuho_nb.store import Store, snapshots
 from kokuho_nb.store.import_log import record_import
 from kokuho_nb.store.tables import empty_table
@@ -103,10 +104,10 @@ def _read_all(
     path: Path, mapping: Mapping, progress: _Progress, timings: dict[str, float]
 ) -> tuple[str, dict[str, TableResult], bool]:
     specs = standard_files()
-    with open_ledger(path) as folder:
-        names = [mapping.source_name(s.file) for s in specs]
-        where, found = find_files(folder, names)
-        synthetic = any(p.name == SYNTHETIC_MARKER for p in where.iterdir())
+    names = [mapping.source_name(s.file) for s in specs]
+    with open_ledger(path, names) as ledger:
+        found = ledger.found
+        synthetic = SYNTHETIC_MARKER in ledger.beside
         for spec in specs:
             if spec.required and mapping.source_name(spec.file) not in found:
                 name = mapping.source_name(spec.file)
@@ -119,7 +120,7 @@ def _read_all(
         for spec in present:
             progress.start(f"{t('ledger.progress.reading')} {spec.file}")
             t0 = time.perf_counter()
-            raw = read_file(found[mapping.source_name(spec.file)], spec, mapping)
+            raw = read_file(found[mapping.source_name(spec.file)], spec, mapping, limit=ledger.zip_limit)
             t1 = time.perf_counter()
             results[spec.file] = validate_file(raw, spec, mapping.for_file(spec.file))
             timings["read"] = timings.get("read", 0.0) + t1 - t0
@@ -267,17 +268,58 @@ def _warnings(report: ImportReport, results: dict[str, TableResult], as_of: dt.d
                         file, count=n)
 
 
-def _default_as_of(results: dict[str, TableResult]) -> dt.date | None:
+def _limit(name: str) -> Any:
+    return value(f"ledger.import_limits.{name}", dt.date.today())
+
+
+def _latest_allowed() -> dt.date:
+    return dt.date.today() + dt.timedelta(days=int(_limit("max_as_of_days_after_today")))
+
+
+def _check_as_of(as_of: dt.date) -> None:
+    """A ledger describes the past: an as-of date after today is a typing error (2031 for 2021) that would make
+    the snapshot the latest one for every month to come. Refused."""
+    if as_of > _latest_allowed():
+        raise UserError(t("ledger.error.as_of_future", as_of=as_of.isoformat(), today=dt.date.today().isoformat()),
+                        f"as-of {as_of} is after today")
+
+
+def _default_as_of(results: dict[str, TableResult]) -> tuple[dt.date | None, int]:
+    """The latest payment / contact date not after today, and how many later (future-dated) cells were passed
+    over (a typing error such as 2062 must not become the snapshot's date)."""
     latest = None
+    limit = pd.Timestamp(_latest_allowed())
+    skipped = 0
     for file, column in (("収納.csv", "paid_date"), ("調定.csv", "last_paid_date"), ("折衝記録.csv", "date")):
         r = results.get(file)
         if r is None:
             continue
         values = r.frame.loc[~r.bad, column]
+        future = (values > limit).to_numpy(dtype=bool, na_value=False)
+        skipped += int(future.sum())
+        values = values[~future]
         if len(values) and values.notna().any():
             m = values.max()
             latest = m if latest is None or m > latest else latest
-    return latest.date() if latest is not None else None
+    return (latest.date() if latest is not None else None), skipped
+
+
+def _refuse_unusable(report: ImportReport, results: dict[str, TableResult], entries: list[dict]) -> None:
+    """Refuse a ledger that would give an empty or mostly quarantined ward (issue 16 §5): a file of
+    ``required_accepted_files`` with no accepted row, or more than ``max_quarantined_share`` of its rows
+    quarantined (``parameters/ledger/import_limits.yaml``). The store is not touched."""
+    share_limit = float(_limit("max_quarantined_share"))
+    for file in _limit("required_accepted_files"):
+        c = report.files.get(file)
+        if c is None:
+            continue
+        if c["rows_accepted"] == 0:
+            raise UserError(t("ledger.error.no_accepted_rows", file=file, **c), f"{file}: no accepted row")
+        if c["rows_read"] and c["rows_quarantined"] / c["rows_read"] > share_limit:
+            first = next((f"{e['line']}行目「{e['column']}」{e['reason']}" for e in entries if e["file"] == file), "")
+            raise UserError(t("ledger.error.too_many_quarantined", file=file, **c,
+                              share=f"{c['rows_quarantined'] / c['rows_read']:.1%}", limit=f"{share_limit:.0%}",
+                              first=first), f"{file}: {c['rows_quarantined']} of {c['rows_read']} quarantined")
 
 
 def _quarantine_frame(results: dict[str, TableResult], entries: list[dict]) -> pd.DataFrame:
@@ -308,6 +350,10 @@ def import_ledger(
     """
     store = Store.open(store)
     as_of_date = _parse_as_of(as_of)
+    if as_of_date is not None:
+        _check_as_of(as_of_date)
+    remove_legacy_temp()  # zips extracted by earlier versions, left by a killed import
+    snapshots.remove_stale_tmp(store.path)  # snapshot folders of a killed import (never created here)
     mp = load_mapping(mapping)
     timings: dict[str, float] = {}
     bar = _Progress(progress)
@@ -350,6 +396,18 @@ def _import(
         report.files[r.file] = _file_counts(r)
     entries.sort(key=lambda e: (spec_order[e["file"]], e["line"]))
     report.quarantine = entries
+    _refuse_unusable(report, results, entries)
+    quarantined_lines = {(e["file"], e["line"]) for e in entries}
+    report.formula_like = sorted(
+        (f for r in results.values() for f in r.formula_like if (f["file"], f["line"]) not in quarantined_lines),
+        key=lambda f: (spec_order[f["file"]], f["line"], f["column"]))
+    by_file: dict[str, list[dict]] = {}
+    for f in report.formula_like:
+        by_file.setdefault(f["file"], []).append(f)
+    for file, found in by_file.items():
+        examples = "、".join(f"{f['line']}行目「{f['column']}」" for f in found[:3]) + ("…" if len(found) > 3 else "")
+        report.warn("formula_like", t("ledger.warning.formula_like", file=file, count=len(found), examples=examples),
+                    file, count=len(found))
 
     report.overpayments = _overpayments(results["調定.csv"])
     if report.overpayments:
@@ -362,7 +420,10 @@ def _import(
             report.warn("payment_mismatch", t("ledger.warning.payment_mismatch", count=n), "収納.csv", count=n)
 
     if as_of_date is None:
-        found = _default_as_of(results)
+        found, future = _default_as_of(results)
+        if future:
+            report.warn("future_dates_ignored", t("ledger.warning.future_dates_ignored", count=future,
+                                                  today=dt.date.today().isoformat()), count=future)
         if found is not None:
             as_of_date = found
             report.warn("as_of_default", t("ledger.warning.as_of_default", as_of=found.isoformat()))

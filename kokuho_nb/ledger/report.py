@@ -46,6 +46,8 @@ class ImportReport:
     warnings: list[dict[str, Any]] = field(default_factory=list)
     overpayments: list[dict[str, Any]] = field(default_factory=list)
     payment_mismatches: list[dict[str, Any]] = field(default_factory=list)
+    #: accepted text cells a spreadsheet could take for a formula: {file, line, column, value} (issue 16 §1)
+    formula_like: list[dict[str, Any]] = field(default_factory=list)
     already_imported: bool = False
     synthetic: bool = False  # the ledger carries the synthetic ward's 模擬データ marker file
     error: str | None = None
@@ -68,6 +70,7 @@ class ImportReport:
             "warnings": self.warnings,
             "overpayments": self.overpayments,
             "payment_mismatches": self.payment_mismatches,
+            "formula_like": self.formula_like,
         }
         if self.error is not None:
             doc["error"] = self.error
@@ -97,6 +100,12 @@ class ImportReport:
                 out.append(t("ledger.summary.quarantine_line", **q))
             if len(self.quarantine) > SUMMARY_QUARANTINE_LINES:
                 out.append(t("ledger.summary.quarantine_more", count=len(self.quarantine) - SUMMARY_QUARANTINE_LINES))
+        if self.formula_like:
+            out.append(t("ledger.summary.formula_head", count=len(self.formula_like)))
+            for f in self.formula_like[:SUMMARY_QUARANTINE_LINES]:
+                out.append(t("ledger.summary.formula_line", **f))
+            if len(self.formula_like) > SUMMARY_QUARANTINE_LINES:
+                out.append(t("ledger.summary.quarantine_more", count=len(self.formula_like) - SUMMARY_QUARANTINE_LINES))
         if self.overpayments:
             out.append(t("ledger.summary.overpayments_head", count=len(self.overpayments)))
             for o in self.overpayments[:SUMMARY_OVERPAYMENT_LINES]:

@@ -10,17 +10,20 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from kokuho_nb.contract import FileSpec
+from kokuho_nb.contract import ColumnSpec, FileSpec
 from kokuho_nb.labels import t
 from kokuho_nb.ledger.mapping import FileMapping
 from kokuho_nb.ledger.normalize import normalize_column
 from kokuho_nb.ledger.reader import RawFile
 from kokuho_nb.store.tables import column_dtype
+from kokuho_nb.xlsx import UNSAFE_CHARS_RE, is_formula_like
 
 
 @dataclass
@@ -35,6 +38,7 @@ class TableResult:
     yen: np.ndarray | None = None  # the report's yen column per row (unreadable = 0)
     unparsed_yen: np.ndarray | None = None  # bool per row: the yen cell was not a number
     extras: list[str] = field(default_factory=list)
+    formula_like: list[dict] = field(default_factory=list)  # accepted text that a spreadsheet could run as a formula
     codes: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)  # text column -> (codes, values)
 
     @property
@@ -93,6 +97,47 @@ class TableResult:
         return out
 
 
+#: RE2 (Arrow) form of :data:`kokuho_nb.xlsx.UNSAFE_CHARS_RE`: control characters but tab/LF/CR, bidi controls.
+_UNSAFE_RE2 = (r"[\x{0000}-\x{0008}\x{000b}\x{000c}\x{000e}-\x{001f}\x{007f}-\x{009f}\x{061c}\x{200e}\x{200f}"
+               r"\x{202a}-\x{202e}\x{2066}-\x{2069}\x{fffe}\x{ffff}]")
+_TEXT_TYPES = ("text", "list")
+
+
+def shown_value(text: str) -> str:
+    """A raw cell for the quarantine and the report: control and bidi characters as ``<U+XXXX>`` (so a report
+    never prints one, and the reader sees where it was)."""
+    return UNSAFE_CHARS_RE.sub(lambda m: f"<U+{ord(m.group()):04X}>", text)
+
+
+def _unsafe_rows(result: TableResult, header: str) -> np.ndarray:
+    """Positions of the rows whose cell in ``header`` holds a control / bidi character; quarantined here."""
+    column = result.raw.table.column(header)
+    hit = pc.match_substring_regex(column, _UNSAFE_RE2).to_numpy(zero_copy_only=False)
+    rows = np.flatnonzero(hit)
+    if len(rows):
+        values = result.raw_values(header, rows)
+        reasons = [t("ledger.reason.unsafe_chars", chars="、".join(
+            sorted({f"U+{ord(ch):04X}" for ch in UNSAFE_CHARS_RE.findall(v)}))) for v in values]
+        result.quarantine(rows, header, reasons, [shown_value(v) for v in values])
+    return rows
+
+
+def _formula_like(result: TableResult, col: ColumnSpec, res: Any) -> None:
+    """Accepted text cells a spreadsheet could take for a formula (``=HYPERLINK(…)`` in 使用言語): listed with
+    file, line and column; the workbooks write them as text (:mod:`kokuho_nb.xlsx`)."""
+    raw = result.raw.table.column(col.header)
+    starts = pc.match_substring_regex(raw, r"^[\t\r]").to_numpy(zero_copy_only=False)
+    if res.codes is not None and res.code_values is not None and len(res.code_values):
+        flagged = np.array([isinstance(v, str) and is_formula_like(v) for v in res.code_values], dtype=bool)
+        if flagged.any():
+            starts = starts | np.append(flagged, False)[res.codes]  # code -1 (NA) -> the appended False
+    rows = np.flatnonzero(starts & ~result.bad)
+    if len(rows):
+        for row, value in zip(rows, result.raw_values(col.header, rows), strict=True):
+            result.formula_like.append({"file": result.file, "line": int(result.lines[row]), "column": col.header,
+                                        "value": shown_value(value)})
+
+
 def validate_file(raw: RawFile, spec: FileSpec, fmap: FileMapping) -> TableResult:
     """Normalise every known column of ``raw`` and mark the rows with bad cells."""
     n = raw.table.num_rows
@@ -100,6 +145,7 @@ def validate_file(raw: RawFile, spec: FileSpec, fmap: FileMapping) -> TableResul
     data: dict[str, pd.Series] = {}
     bad = np.zeros(n, dtype=bool)
     result = TableResult(spec, raw, pd.DataFrame(), bad)
+    text_columns = []
     for col in spec.columns:
         dtype = column_dtype(col)
         if col.header not in present:
@@ -120,7 +166,15 @@ def validate_file(raw: RawFile, spec: FileSpec, fmap: FileMapping) -> TableResul
         data[col.name] = res.values
         if res.codes is not None:
             result.codes[col.name] = (res.codes, res.code_values)
-        rows = np.flatnonzero(res.error)
+        error = res.error
+        if raw.unsafe:  # control / bidi characters: one entry for the cell, whatever else is wrong with it
+            unsafe = _unsafe_rows(result, col.header)
+            if len(unsafe):
+                error = error.copy()
+                error[unsafe] = False
+        if col.type in _TEXT_TYPES:
+            text_columns.append((col, res))
+        rows = np.flatnonzero(error)
         if len(rows):
             result.quarantine(rows, col.header, [res.reason_of(r) for r in rows], [res.raw_of(r) for r in rows])
         if spec.yen_column == col.header:
@@ -142,6 +196,8 @@ def validate_file(raw: RawFile, spec: FileSpec, fmap: FileMapping) -> TableResul
                        reference=rule.reference)
             result.quarantine(rows, rule.column, reason, result.raw_values(rule.column, rows))
 
+    for col, res in text_columns:
+        _formula_like(result, col, res)
     known = set(spec.headers)
     result.extras = [h for h in raw.headers if h not in known]
     return result

@@ -18,6 +18,7 @@ from kokuho_nb.casework.decisions import FIELDS, MONTH_CELL, SHEET_HEADER_ROW, d
 from kokuho_nb.labels import t
 from kokuho_nb.meeting.common import meeting_config
 from kokuho_nb.meeting.pack import MeetingPack
+from kokuho_nb.xlsx import set_cell, write_cell
 
 THIN = Side(style="thin", color="666666")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
@@ -62,11 +63,11 @@ def _write_frame(ws, frame: pd.DataFrame, start_row: int) -> None:  # type: igno
     plain = _styled(ws, border=BORDER, font=Font(name=FONT))
     money = _styled(ws, border=BORDER, font=Font(name=FONT), number_format="#,##0")
     for j, col in enumerate(frame.columns, start=1):
-        c = ws.cell(row=start_row, column=j, value=str(col))
+        c = write_cell(ws, start_row, j, str(col))
         c._style = copy(head)
     for i, row in enumerate(frame.itertuples(index=False), start=start_row + 1):
         for j, v in enumerate(row, start=1):
-            c = ws.cell(row=i, column=j, value=_cell_value(v))
+            c = write_cell(ws, i, j, _cell_value(v))
             value = c.value
             c._style = copy(money if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 1000
                             else plain)
@@ -82,19 +83,19 @@ def write_workbook(pack: MeetingPack, path: Path) -> Path:
     ws = wb.active
     ws.title = t("meeting.decisions_sheet")
     used.add(ws.title)
-    ws["A1"] = t("meeting.decisions.sheet_title", month=pack.month.wareki()) + (
-        f"　{t('common.synthetic_banner')}" if pack.synthetic else "")
+    set_cell(ws, "A1", t("meeting.decisions.sheet_title", month=pack.month.wareki()) + (
+        f"　{t('common.synthetic_banner')}" if pack.synthetic else ""))
     ws["A1"].font = Font(name=FONT, bold=True, size=12)
     ws["A2"] = t("meeting.decisions.month_label")
-    ws[MONTH_CELL] = str(pack.month)
+    set_cell(ws, MONTH_CELL, str(pack.month))
     ws["A3"] = t("meeting.decisions.instructions")
     hdr = headers()
     for j, h in enumerate(hdr, start=1):
-        c = ws.cell(row=SHEET_HEADER_ROW, column=j, value=h)
+        c = write_cell(ws, SHEET_HEADER_ROW, j, h)
         c.font, c.fill, c.border = Font(name=FONT, bold=True), HEAD_FILL, BORDER
     for i, r in enumerate(pack.decision_rows, start=SHEET_HEADER_ROW + 1):
         for j, f in enumerate(FIELDS, start=1):
-            c = ws.cell(row=i, column=j, value=_cell_value(r.get(f)))
+            c = write_cell(ws, i, j, _cell_value(r.get(f)))
             c.border, c.font = BORDER, Font(name=FONT)
             if f == "amount" and c.value is not None:
                 c.number_format = "#,##0"
@@ -123,9 +124,9 @@ def write_workbook(pack: MeetingPack, path: Path) -> Path:
         "owner_code": pack.staff_codes,
     }
     for j, (key, values) in enumerate(lists.items(), start=1):
-        opts.cell(row=1, column=j, value=key)
+        write_cell(opts, 1, j, key)
         for i, v in enumerate(values, start=2):
-            opts.cell(row=i, column=j, value=v)
+            write_cell(opts, i, j, v)
         letter = get_column_letter(j)
         ref = f"'{opts.title}'!${letter}$2:${letter}${max(2, len(values) + 1)}"
         dv = DataValidation(type="list", formula1=f"={ref}", allow_blank=True, showErrorMessage=True,
@@ -145,14 +146,15 @@ def write_workbook(pack: MeetingPack, path: Path) -> Path:
             if tab.frame is None or tab.frame.empty and len(tab.frame.columns) == 0:
                 continue
             sh = wb.create_sheet(_sheet_name(f"{s.number}_{tab.title}", used))
-            sh["A1"] = f"{s.number}. {s.title}　{tab.title}" + (f"　{t('common.synthetic_mark')}" if pack.synthetic else "")
+            set_cell(sh, "A1", f"{s.number}. {s.title}　{tab.title}" + (f"　{t('common.synthetic_mark')}" if pack.synthetic
+                                                                           else ""))
             sh["A1"].font = Font(name=FONT, bold=True)
             _write_frame(sh, tab.frame, 3)
             sh.freeze_panes = "A4"
             if len(tab.frame) and len(tab.frame.columns):  # filter buttons on the header row
                 sh.auto_filter.ref = f"A3:{get_column_letter(len(tab.frame.columns))}{len(tab.frame) + 3}"
             if tab.note:
-                sh.cell(row=len(tab.frame) + 5, column=1, value=tab.note).font = Font(name=FONT, size=8)
+                write_cell(sh, len(tab.frame) + 5, 1, tab.note).font = Font(name=FONT, size=8)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)

@@ -9,7 +9,9 @@ Everything runs as papermill notebook runs on one process pool sized to the core
   month's issue lock before reading them (:mod:`kokuho_nb.meeting.inputs`), so it always reports the lists
   issued by this run;
 - the lists are rendered in ``cores - 1`` runs (one core keeps building the pack);
-- failures are collected per run and reported together; the exit status is 1 when any run failed.
+- failures are collected per run and reported together; the exit status is 1 when any run failed;
+- every run writes into one staging folder that replaces ``<out>/YYYY-MM/`` when the lists are complete
+  (:mod:`kokuho_nb.runs.staging`), so the folder never mixes revisions.
 
 Outputs go to ``<out>/YYYY-MM/`` (lists, summary, pack) and ``<out>/YYYY-MM/training/`` (sheets).
 """
@@ -117,10 +119,12 @@ def run_whole_month(
     began = time.perf_counter()
     month = Month.parse(month)
     out = month_dir(out_root, month)
-    out.mkdir(parents=True, exist_ok=True)
-    others = plan_other_jobs(store, month, out, pack=pack, sheets=sheets)
     workers = processes or os.cpu_count() or 1
     list_runs = max(1, workers - 1) if pack else workers
+
+    def others(folder: Path) -> list[Job]:  # the runs write into the month's staging folder (swapped in at the end)
+        return plan_other_jobs(store, month, folder, pack=pack, sheets=sheets)
+
     result = run_month(store, month, out_root, reissue=reissue, processes=workers, timeout=timeout,
                        synthetic=synthetic, other_jobs=others, list_runs=list_runs)
     result.pack = {k: out / v for k, v in output_names(month).items()} if pack else {}

@@ -4,6 +4,12 @@ Triage is computed once per month, in this process; the rendering is fanned out 
 producing a batch of officers (:func:`kokuho_nb.runs.notebooks.start_many`: a process pool sized to the cores,
 started before the issue step so that kernels start meanwhile; a timeout per run, failures collected). Executed
 notebooks are kept beside the outputs.
+
+Every file is written into a staging folder that replaces ``<out>/YYYY-MM/`` only when all the lists were
+written (:mod:`kokuho_nb.runs.staging`), so the folder always holds one whole revision. When they were not, the
+folder is left as it was and a revision issued by this run is withdrawn (it was handed to nobody,
+:func:`kokuho_nb.casework.issued.withdraw_revision`), so the next run issues again from the latest snapshot; a
+revision that existed before keeps its records (issue 16 §2, §8).
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ from __future__ import annotations
 import math
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,11 +28,13 @@ from kokuho_nb.errors import UserError
 from kokuho_nb.labels import t
 from kokuho_nb.months import Month
 from kokuho_nb.params import value
+from kokuho_nb.runs import staging
 from kokuho_nb.runs.notebooks import Job, RunResult, start_many
 from kokuho_nb.store import Store
 from kokuho_nb.store.paths import resolve_outputs
-from kokuho_nb.targets.lists import issue_month, officer_codes
+from kokuho_nb.targets.lists import issue_month, month_snapshot, officer_codes
 from kokuho_nb.targets.render import parse_officers
+from kokuho_nb.targets.workbook import file_name
 
 NOTEBOOK = "target_lists"
 
@@ -112,14 +120,15 @@ def run_month(
     processes: int | None = None,
     timeout: float | None = None,
     synthetic: bool | None = None,
-    other_jobs: Sequence[Job] = (),
+    other_jobs: Sequence[Job] | Callable[[Path], Sequence[Job]] = (),
     list_runs: int | None = None,
 ) -> MonthRun:
     """``kokuho-nb month run``: issue the month once, then render it through papermill; see module docstring.
 
-    ``other_jobs`` share the pool and start first, while the month is issued (``kokuho-nb month all``: the
-    meeting pack and the exercise sheets); ``list_runs``: how many notebook runs the lists are split into
-    (default: one per worker). ``runs`` holds the other jobs' runs first, then the lists'.
+    ``other_jobs`` (or a function of the folder they must write into: the month's staging folder) share the pool
+    and start first, while the month is issued (``kokuho-nb month all``: the meeting pack and the exercise
+    sheets); ``list_runs``: how many notebook runs the lists are split into (default: one per worker). ``runs``
+    holds the other jobs' runs first, then the lists'.
     """
     began, cpu_began = time.perf_counter(), time.process_time()
     month = Month.parse(month)
@@ -128,12 +137,28 @@ def run_month(
     per_job = int(value("target_lists.run.officers_per_job", as_of))
     limit = float(timeout or value("target_lists.run.timeout_seconds", as_of))
     out = month_dir(out_root, month)
-    out.mkdir(parents=True, exist_ok=True)
+    notes: list[str] = []
     with issue_lock(store, month):
+        current = issued.current_revision(store, month)
+        if current:
+            recorded = issued.written_files(store, month, current)
+            if recorded and all(sha is None for _name, sha in recorded.values()):
+                # issued but no file ever written (a run that failed or was killed): nobody has these lists
+                issued.withdraw_revision(store, month, current)
+                notes.append(t("targets.month.withdrawn_unwritten", month=month, revision=current))
+                current = issued.current_revision(store, month)
+        before = issued.written_files(store, month, current) if current else {}
+        expected = current + 1 if (reissue or not current) else current
+        pattern = staging.list_file_pattern(month)
+        listed = [p.name for p in out.glob("*") if pattern.match(p.name)] if out.is_dir() else []
+        if officer and listed and staging.folder_revision(out) != expected:
+            notes.append(t("targets.month.all_lists_for_revision", revision=expected))
+            officer = None  # the folder would mix revisions: every list of the new revision is rendered
         # Plan the notebook runs from the staff list, start them, and issue while their kernels start: the
         # notebooks wait on the issue lock, then render what was issued (triage is computed once, here).
         previous = issued.issued_sizes(store, month)
         codes = officer_codes(store, month, fresh=reissue)
+        keep: set[str] = set()
         if officer:
             wanted = parse_officers(officer) or []
             unknown = [c for c in wanted if c not in codes]
@@ -141,37 +166,77 @@ def run_month(
                 raise UserError(t("targets.month.unknown_officer", code=",".join(unknown)),
                                 f"unknown officers {unknown}")
             codes = wanted
+            keep = set(listed) - {file_name(month, c) for c in wanted}
         capacity = int(value("target_lists.officer_capacity", as_of))
         annual = value("target_lists.centre_annual", as_of)
         sizes = {c: previous.get(c, capacity) for c in codes}
         centre_rows = previous.get("_centre", math.ceil(sum(float(v) for v in annual.values()) / 12))
         batches = plan_jobs(codes, processes=list_runs or workers, per_job=per_job, centre=officer is None,
                             sizes=sizes, centre_rows=centre_rows)
-        jobs = list(other_jobs) + [
+        stage = staging.begin(out, month, keep_lists=keep)
+        folder = stage.folder
+        try:
+            others = list(other_jobs(folder) if callable(other_jobs) else other_jobs)
+        except BaseException:
+            stage.discard()
+            raise
+        jobs = others + [
             Job(
                 name=NOTEBOOK,
                 parameters={"month": str(month), "officer": ",".join(batch["officers"]) or "none",
-                            "store": str(store.path), "out_dir": str(out), "centre": batch["centre"]},
-                out_dir=out,
+                            "store": str(store.path), "out_dir": str(folder), "centre": batch["centre"]},
+                out_dir=folder,
                 output_name=f"target_lists_{month}_{i + 1:02d}",
                 html=batch["centre"],
             )
             for i, batch in enumerate(batches)
         ]
         # The pool's workers are forked here, from this single thread, before the issue step allocates the
-        # ledger (forking is then safe and cheap); they start their kernels while this process issues.
+        # ledger (forking is then safe and cheap); they start their kernels while this process issues. They
+        # inherit the staging folder's writer lock: it is free only when every writer is gone.
         pending = start_many(jobs, processes=workers, timeout=limit)
         try:
             issue = issue_month(store, month, reissue=reissue, synthetic=synthetic, lock=False)
         except BaseException:
             pending.cancel()  # the notebooks would only wait for the lock and try again
+            stage.discard()
             raise
         issued_at, cpu_issued = time.perf_counter(), time.process_time()
-    summary = pending.wait()
+    try:
+        summary = pending.wait()
+    except BaseException:
+        stage.discard()
+        raise
     rendered = time.perf_counter()
+    list_runs_ok = all(r.ok for r in summary.results[len(others):])
+    recorded = issued.written_files(store, month, issue.revision)
+    targets = [c for c in recorded if officer is None or c in codes]
+    missing = [c for c in targets if recorded[c][1] is None or not (folder / file_name(month, c)).is_file()]
+    message = issue.message()
+    if list_runs_ok and not missing:
+        stage.commit(issue.revision, {c: str(recorded[c][1]) for c in recorded if recorded[c][1]})
+        latest = month_snapshot(store, month)
+        if not issue.newly_issued and issue.snapshot_id != latest:
+            notes.append(t("targets.month.newer_snapshot", revision=issue.revision, issued=issue.snapshot_id,
+                           latest=latest))
+        ok = summary.ok
+    else:
+        stage.discard()
+        shown = "、".join(missing[:10]) + ("…" if len(missing) > 10 else "")
+        with issue_lock(store, month):
+            if issue.newly_issued:
+                issued.withdraw_revision(store, month, issue.revision)
+                message = t("targets.month.not_issued", month=month, revision=issue.revision, missing=len(missing),
+                            lists=shown or "-")
+            else:
+                if issue.revision == current:
+                    issued.restore_written(store, month, issue.revision, before)
+                message = t("targets.month.rerender_failed", month=month, revision=issue.revision,
+                            missing=len(missing), lists=shown or "-")
+        ok = False
     return MonthRun(
-        ok=summary.ok, month=month, revision=issue.revision, newly_issued=issue.newly_issued,
-        issue=issue.message(), out_dir=out, runs=[NotebookRun.of(r) for r in summary.results],
+        ok=ok, month=month, revision=issue.revision, newly_issued=issue.newly_issued and ok,
+        issue="\n".join([*notes, message]), out_dir=out, runs=[NotebookRun.of(r) for r in summary.results],
         run_message=summary.message(),
         seconds={"issue": round(issued_at - began, 2), "issue_cpu": round(cpu_issued - cpu_began, 2),
                  "notebooks": round(rendered - issued_at, 2)},

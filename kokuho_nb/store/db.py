@@ -4,7 +4,8 @@ Everything users add — the import log, issued target lists, officers' returns,
 attempts — lives here, because several Voilà kernels (separate processes) may write at once. The rules that
 keep that correct:
 
-- :func:`connect` opens the file in WAL mode (readers never block the writer), with a ``busy_timeout`` so a
+- :func:`connect` creates the file owner-only (0600, and so its ``-wal`` / ``-shm``; the store folder 0700)
+  whatever the umask, and opens it in WAL mode (readers never block the writer), with a ``busy_timeout`` so a
   writer waits for another writer instead of failing, and foreign keys on. Connections are in autocommit
   mode: every write goes through :func:`transaction`.
 - :func:`transaction` takes the write lock up front (``BEGIN IMMEDIATE``), so two processes can't both read
@@ -34,6 +35,7 @@ from typing import Any
 from kokuho_nb.errors import UserError
 from kokuho_nb.labels import t
 from kokuho_nb.months import Month
+from kokuho_nb.store import private
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +60,12 @@ def connect(folder: Path, *, timeout: float = BUSY_TIMEOUT_S) -> sqlite3.Connect
     """
     path = db_path(folder)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private.private_dir(path.parent)
+        private.mark_ignored(path.parent)
+        # owner-only before SQLite opens it: SQLite gives its -wal and -shm files the database file's mode
+        private.touch_private(path)
+        for suffix in ("-wal", "-shm", "-journal"):
+            private.private_file(path.with_name(path.name + suffix))
         conn = sqlite3.connect(path, timeout=timeout, isolation_level=None)
     except (OSError, sqlite3.Error) as exc:
         raise UserError(t("cases.db_open_failed", path=str(path)), f"cannot open {path}: {exc}") from exc

@@ -10,8 +10,8 @@ is kept under a key that digests all of them (:meth:`Derived.key`):
 
 Files are written to a temporary name and renamed (readers see a whole file or none; two processes racing to
 write the same result both succeed). A file that cannot be read is recomputed; a store that cannot be written
-still works, just uncached. The last few frames are also kept in memory (callers get a copy). Everything here
-is safe to delete.
+still works, just uncached. Folders are 0700 and files 0600 whatever the umask (:mod:`.private`). The last few
+frames are also kept in memory (callers get a copy). Everything here is safe to delete.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from typing import Any, TypeVar
 import pandas as pd
 
 from kokuho_nb import params
+from kokuho_nb.store import private
 
 log = logging.getLogger(__name__)
 
@@ -158,10 +159,11 @@ class Derived:
 
     def _write(self, path: Path, dump: Callable[[Path], None]) -> None:
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            private.private_dir(path.parent)
             tmp = path.with_name(f".tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}-{path.name}")
             try:
                 dump(tmp)
+                private.private_file(tmp)
                 os.replace(tmp, path)
             finally:
                 if tmp.exists():

@@ -2,8 +2,10 @@
 ``quarantine.parquet`` and ``manifest.json`` (see docs/architecture.md, "Store").
 
 A snapshot is written into a temporary folder inside ``<store>/snapshots`` and renamed into place in one
-``os.rename``: readers see a whole snapshot or none, and a failure half-way leaves nothing behind (a crashed
-process may leave a ``.tmp-*`` folder, which readers ignore and the next write removes once it is old).
+``os.rename``: readers see a whole snapshot or none, and a failure half-way leaves nothing behind. The writer
+holds a ``flock`` on the temporary folder while it writes, so a ``.tmp-*`` folder left by a killed process
+(readers ignore it) is recognised and removed at the next import (:func:`remove_stale_tmp`). The store and
+everything in it are owner-only (0700 folders, 0600 files) whatever the umask (:mod:`kokuho_nb.store.private`).
 ``snapshot_id`` is ``<as_of>_<first 12 hex of the content hash>``; writing an id that exists is a no-op.
 """
 
@@ -26,6 +28,7 @@ import pyarrow.parquet as pq
 from kokuho_nb.contract import table_spec
 from kokuho_nb.errors import UserError
 from kokuho_nb.labels import t
+from kokuho_nb.store import private
 from kokuho_nb.store.tables import Ledger, column_dtype, empty_table
 
 MANIFEST = "manifest.json"
@@ -68,14 +71,26 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _remove_stale_tmp(root: Path) -> None:
+def _remove_stale_tmp(root: Path) -> list[Path]:
+    """Remove the ``.tmp-*`` folders under ``root`` whose writer is gone: its lock is free (a killed process
+    releases it), or — folders of earlier versions, without a lock — older than :data:`STALE_TMP_SECONDS`."""
     now = time.time()
+    removed = []
     for p in root.glob(".tmp-*"):
         try:
-            if now - p.stat().st_mtime > STALE_TMP_SECONDS:
+            free = private.lock_is_free(p)
+            if free or (free is None and now - p.stat().st_mtime > STALE_TMP_SECONDS):
                 shutil.rmtree(p, ignore_errors=True)
+                removed.append(p)
         except OSError:
             continue
+    return removed
+
+
+def remove_stale_tmp(store: str | os.PathLike[str]) -> list[Path]:
+    """:func:`_remove_stale_tmp` for a store's snapshots (nothing is created when the store does not exist)."""
+    root = snapshots_dir(store)
+    return _remove_stale_tmp(root) if root.is_dir() else []
 
 
 def write_snapshot(
@@ -92,10 +107,19 @@ def write_snapshot(
     final = root / snapshot_id
     if (final / MANIFEST).is_file():
         return final, False
-    root.mkdir(parents=True, exist_ok=True)
+    private.private_dir(root)
+    private.private_dir(store)
+    private.mark_ignored(store)
     _remove_stale_tmp(root)
     tmp = root / f".tmp-{snapshot_id}-{uuid.uuid4().hex[:8]}"
-    tmp.mkdir()
+    tmp.mkdir(mode=private.DIR_MODE)
+    with private.held_lock(tmp) as lock:
+        return _write_into(tmp, lock, root, final, tables, quarantine, manifest, extras)
+
+
+def _write_into(tmp: Path, lock: Path, root: Path, final: Path, tables: dict[str, pd.DataFrame],
+                quarantine: pd.DataFrame, manifest: dict[str, Any],
+                extras: dict[str, pa.Table] | None) -> tuple[Path, bool]:
     try:
         jobs = [(df, tmp / f"{name}.parquet") for name, df in tables.items()]
         jobs.append((quarantine, tmp / QUARANTINE))
@@ -114,6 +138,8 @@ def write_snapshot(
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        lock.unlink()  # still held (the descriptor stays open) until the snapshot is in place
+        private.restrict_tree(tmp)
         _fsync_dir(tmp)
         try:
             os.rename(tmp, final)

@@ -13,6 +13,7 @@ from kokuho_nb.casework.sheets import DECISION_FIELDS, DECISIONS_HEADER_ROW, dec
 from kokuho_nb.labels import t
 from kokuho_nb.months import Month
 from kokuho_nb.params import load_yaml
+from kokuho_nb.xlsx import write_cell
 
 
 def fill_simulated_decisions(workbook: Path, dest: Path, categories: dict[str, list[str]]) -> Path:
@@ -31,10 +32,10 @@ def fill_simulated_decisions(workbook: Path, dest: Path, categories: dict[str, l
             rule = cfg["cases"][categories.get(hh, ["large_stalled"])[0]]
         else:
             rule = cfg["proposals"]
-        ws.cell(row=r, column=col["decision_type"], value=rule["decision_type"])
-        ws.cell(row=r, column=col["owner_role"], value=rule["owner_role"])
-        ws.cell(row=r, column=col["note"], value=t("common.synthetic_mark"))
-        ws.cell(row=r, column=col["decided_at"], value=month.end.isoformat())
+        write_cell(ws, r, col["decision_type"], rule["decision_type"])
+        write_cell(ws, r, col["owner_role"], rule["owner_role"])
+        write_cell(ws, r, col["note"], t("common.synthetic_mark"))
+        write_cell(ws, r, col["decided_at"], month.end.isoformat())
     dest.parent.mkdir(parents=True, exist_ok=True)
     wb.save(dest)
     return dest

@@ -30,7 +30,7 @@ from kokuho_nb.contract import codes
 from kokuho_nb.labels import t
 from kokuho_nb.months import Month
 from kokuho_nb.params import load_yaml
-from kokuho_nb.xlsx import save
+from kokuho_nb.xlsx import save, set_cell
 
 log = logging.getLogger(__name__)
 
@@ -92,12 +92,12 @@ def write_filled(issued: Path, results: pd.DataFrame, dest: Path) -> Path:
     assert set(RESULT_FIELDS) <= set(letters), "the issued workbook has every result column"
     for rec in results.to_dict("records"):
         r = LIST_FIRST_ROW + int(rec["rank"]) - 1
-        ws[f"{letters['contact_date']}{r}"] = rec["contact_date"]
-        ws[f"{letters['method']}{r}"] = rec["method"]
-        ws[f"{letters['result']}{r}"] = rec["result"]
+        set_cell(ws, f"{letters['contact_date']}{r}", rec["contact_date"])
+        set_cell(ws, f"{letters['method']}{r}", rec["method"])
+        set_cell(ws, f"{letters['result']}{r}", rec["result"])
         if rec["promised_amount"] is not None and not pd.isna(rec["promised_amount"]):
-            ws[f"{letters['promised_amount']}{r}"] = int(rec["promised_amount"])
-            ws[f"{letters['promised_date']}{r}"] = rec["promised_date"]
-        ws[f"{letters['memo']}{r}"] = rec["memo"]
+            set_cell(ws, f"{letters['promised_amount']}{r}", int(rec["promised_amount"]))
+            set_cell(ws, f"{letters['promised_date']}{r}", rec["promised_date"])
+        set_cell(ws, f"{letters['memo']}{r}", rec["memo"])
     dest.parent.mkdir(parents=True, exist_ok=True)
     return save(wb, dest)

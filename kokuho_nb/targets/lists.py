@@ -41,8 +41,8 @@ SPECIALIST_LIST = "SPECIALISTS"
 #: Next actions for which an officer's 臨場催告 slot is a sensible way to make the contact.
 CONTACT_ACTIONS = ("FIELD_VISIT", "EARLY_CONTACT", "RECONTACT", "RENEW_LIMITATION", "FOLLOW_DECISION")
 
-__all__ = ["IssueResult", "IssuedList", "MonthTriage", "ListPlan", "issue_lock", "issue_month", "officer_codes",
-           "select_lists", "triage_for_month"]
+__all__ = ["IssueResult", "IssuedList", "MonthTriage", "ListPlan", "issue_lock", "issue_month", "month_snapshot",
+           "officer_codes", "select_lists", "triage_for_month"]
 
 
 # --- triage for a month -------------------------------------------------------------------------------------
@@ -68,6 +68,13 @@ def officer_codes(store: Store, month: Month | str, *, fresh: bool = False) -> l
         return issued.officer_lists(store, month, rev)
     staff = store.ledger_for(month.start).staff
     return list(officers_of(staff)["officer_code"])
+
+
+def month_snapshot(store: Store, month: Month | str) -> str | None:
+    """The snapshot a fresh issue of ``month`` would use now (the one :func:`triage_for_month` reads: the latest
+    on or before the 1st, else the earliest); None when the store has none."""
+    month = Month.parse(month)
+    return store.snapshot_for(month.start).id if store.snapshots() else None
 
 
 def triage_for_month(store: Store, month: Month | str, *, ledger: Ledger | None = None) -> MonthTriage:

@@ -37,7 +37,7 @@ from kokuho_nb.casework.sheets import (
 from kokuho_nb.labels import t, table
 from kokuho_nb.law import rate_gap_notice
 from kokuho_nb.months import Month
-from kokuho_nb.xlsx import save
+from kokuho_nb.xlsx import clean_text, save, set_cell, write_cell
 
 SHEET = LIST_SHEET
 META_SHEET = LIST_META_SHEET
@@ -149,7 +149,7 @@ def build_workbook(meta: ListMeta, items: pd.DataFrame) -> Workbook:
     last_col = get_column_letter(len(keys))
 
     bold = Font(bold=True)
-    ws["B1"] = t("targets.workbook.title", month_label=label, name=name, code=code)
+    set_cell(ws, "B1", t("targets.workbook.title", month_label=label, name=name, code=code))
     ws["B1"].font = Font(bold=True, size=14)
     ws["B2"] = t("targets.workbook.note")
     if synthetic:
@@ -205,10 +205,10 @@ def build_workbook(meta: ListMeta, items: pd.DataFrame) -> Workbook:
     for n, item in enumerate(records):
         r = FIRST_ROW + n
         lines = 1
-        ws.cell(row=r, column=1, value=item_key(meta.month, meta.list_code, meta.revision, item["household_id"]))
+        write_cell(ws, r, 1, item_key(meta.month, meta.list_code, meta.revision, item["household_id"]))
         for col, key, field, fmt in shown_cols:
             v = n + 1 if key == "no" else _cell_value(field, item)
-            cell = ws.cell(row=r, column=col, value=v)
+            cell = write_cell(ws, r, col, v)
             cell._style = copy(protos[key])
             if key in WRAP_WIDTH:
                 lines = max(lines, -(-_width(v) // (WRAP_WIDTH[key] - 1)))
@@ -276,7 +276,7 @@ def build_workbook(meta: ListMeta, items: pd.DataFrame) -> Workbook:
     ws.print_area = f"B1:{last_col}{end_row}"
     ws.freeze_panes = f"E{FIRST_ROW}"
     ws.auto_filter.ref = f"B{HEADER_ROW}:{last_col}{end_row}"
-    ws.oddHeader.left.text = t("targets.workbook.header_left", month_label=label, name=name, code=code)
+    ws.oddHeader.left.text = clean_text(t("targets.workbook.header_left", month_label=label, name=name, code=code))
     ws.oddHeader.right.text = synthetic
     ws.oddFooter.center.text = t("targets.workbook.footer_center")
     ws.oddFooter.left.text = t("targets.workbook.footer_left", issued=meta.issued_at[:10], revision=meta.revision)
@@ -293,15 +293,15 @@ def build_workbook(meta: ListMeta, items: pd.DataFrame) -> Workbook:
         ("owner_code", meta.owner_code or ""), ("owner_name", meta.owner_name or ""),
         ("issued_at", meta.issued_at), ("synthetic", "1" if meta.synthetic else "0"), ("n_items", len(records)),
     ), start=1):
-        meta_ws.cell(row=i, column=1, value=k)
-        meta_ws.cell(row=i, column=2, value=v)
+        write_cell(meta_ws, i, 1, k)
+        write_cell(meta_ws, i, 2, v)
     meta_ws.sheet_state = "hidden"
     meta_ws.protection.sheet = True
 
     fixed = dt.datetime.fromisoformat(meta.issued_at.replace("Z", "+00:00")).replace(tzinfo=None)
     wb.properties.creator = "kokuho-nb"
     wb.properties.lastModifiedBy = "kokuho-nb"
-    wb.properties.title = t("targets.workbook.title", month_label=label, name=name, code=code)
+    wb.properties.title = clean_text(t("targets.workbook.title", month_label=label, name=name, code=code))
     wb.properties.created = fixed
     wb.properties.modified = fixed
     if meta.synthetic:
