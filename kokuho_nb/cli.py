@@ -14,6 +14,7 @@ import sys
 
 from kokuho_nb.commands import COMMANDS
 from kokuho_nb.errors import UserError
+from kokuho_nb.filemodes import restrict_umask
 
 
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
@@ -44,11 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         (sub_parser(parser, args.command) or parser).print_help()
         return 2
     # Personal data: everything this process and its kernels create from here on is owner-only (issue 16 §7),
-    # set before the command runs (parsing writes nothing). Imported here, not at the top: kokuho_nb.store pulls
-    # in pandas, and `kokuho-nb --help` imports none of the suite (test_cli) — the same reason as the import by
-    # name above.
-    from kokuho_nb.store.private import restrict_umask
-
+    # set before the command runs (parsing writes nothing)
     restrict_umask()
     try:
         return int(args.func(args) or 0)

@@ -29,9 +29,10 @@ from typing import Any
 
 import pandas as pd
 
+from kokuho_nb import filemodes
 from kokuho_nb.labels import t
 from kokuho_nb.months import Month
-from kokuho_nb.store import Store, private
+from kokuho_nb.store import Store
 from kokuho_nb.store.db import transaction
 
 log = logging.getLogger(__name__)
@@ -356,6 +357,7 @@ def withdraw_revision(store: Store, month: Month, revision: int) -> int:
         conn.execute("DELETE FROM target_items WHERE month = ? AND revision = ?", (month, revision))
         n = conn.execute("DELETE FROM target_issues WHERE month = ? AND revision = ?", (month, revision)).rowcount
     (folder(store, month) / f"pacing-r{revision}.json").unlink(missing_ok=True)
+    (folder(store, month) / f"triage-r{revision}.parquet").unlink(missing_ok=True)
     log.warning("withdrew %s revision %d (%d lists): its files were not written", month, revision, n)
     return int(n)
 
@@ -379,11 +381,11 @@ def restore_written(store: Store, month: Month, revision: int,
 def save_revision_files(store: Store, month: Month, revision: int, triage: pd.DataFrame,
                         pacing: dict[str, Any]) -> None:
     """The revision's triage table and pacing figures beside the database (owner-only: personal data)."""
-    out = private.private_dir(folder(store, month))
-    triage.to_parquet(out / "triage.parquet", index=False)
+    out = filemodes.private_dir(folder(store, month))
+    triage.to_parquet(out / f"triage-r{revision}.parquet", index=False)
     (out / f"pacing-r{revision}.json").write_text(
         json.dumps(pacing, ensure_ascii=False, sort_keys=True, indent=1), encoding="utf-8")
-    private.restrict_tree(out)
+    filemodes.restrict_tree(out)
 
 
 def load_pacing(store: Store, month: Month, revision: int) -> dict[str, Any]:
@@ -391,7 +393,11 @@ def load_pacing(store: Store, month: Month, revision: int) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
 
-def load_triage(store: Store, month: Month, columns: list[str] | None = None) -> pd.DataFrame | None:
-    """The triage table of ``month``'s latest issue (None when there is none)."""
-    path = folder(store, month) / "triage.parquet"
+def load_triage(store: Store, month: Month, revision: int,
+                columns: list[str] | None = None) -> pd.DataFrame | None:
+    """The triage table ``month``'s revision ``revision`` was selected from (None when there is none; stores
+    written before revisions kept their own table have one ``triage.parquet``, the latest revision's)."""
+    path = folder(store, month) / f"triage-r{revision}.parquet"
+    if not path.is_file() and revision == current_revision(store, month):
+        path = folder(store, month) / "triage.parquet"
     return pd.read_parquet(path, columns=columns) if path.is_file() else None

@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kokuho_nb import filemodes
 from kokuho_nb.months import Month
-from kokuho_nb.store import private
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ def _stale(out: Path) -> list[Path]:
     if not parent.is_dir():
         return removed
     for p in parent.glob(f".{out.name}.tmp-*"):
-        if private.lock_is_free(p) is not False:  # free, or no lock at all (it was never written)
+        if filemodes.lock_is_free(p) is not False:  # free, or no lock at all (it was never written)
             shutil.rmtree(p, ignore_errors=True)
             removed.append(p)
     olds = sorted(parent.glob(f".{out.name}.old-*"), key=lambda p: p.stat().st_mtime)
@@ -97,8 +97,8 @@ class Staging:
         manifest = {"month": self.month, "revision": revision, "files": files}
         (self.folder / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
         self._release()
-        (self.folder / private.LOCK_NAME).unlink(missing_ok=True)
-        private.restrict_tree(self.folder)
+        (self.folder / filemodes.LOCK_NAME).unlink(missing_ok=True)
+        filemodes.restrict_tree(self.folder)
         if not self.out.exists():
             os.rename(self.folder, self.out)
         elif _exchange(self.folder, self.out):
@@ -130,8 +130,8 @@ def begin(out: Path, month: Month | str, *, keep_lists: set[str] | None = None) 
     out.parent.mkdir(parents=True, exist_ok=True)
     _stale(out)
     folder = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:12]}"
-    folder.mkdir(mode=private.DIR_MODE)
-    lock = private.held_lock(folder)
+    folder.mkdir(mode=filemodes.DIR_MODE)
+    lock = filemodes.held_lock(folder)
     lock.__enter__()
     staging = Staging(out, folder, str(Month.parse(month)), lock)
     try:
@@ -139,7 +139,7 @@ def begin(out: Path, month: Month | str, *, keep_lists: set[str] | None = None) 
             owned = list_file_pattern(month)
             for entry in sorted(out.iterdir()):
                 name = entry.name
-                if name in (MANIFEST, private.LOCK_NAME) or (owned.match(name) and name not in (keep_lists or set())):
+                if name in (MANIFEST, filemodes.LOCK_NAME) or (owned.match(name) and name not in (keep_lists or set())):
                     continue
                 if entry.is_symlink():
                     continue

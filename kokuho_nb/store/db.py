@@ -32,10 +32,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from kokuho_nb import filemodes
 from kokuho_nb.errors import UserError
 from kokuho_nb.labels import t
 from kokuho_nb.months import Month
-from kokuho_nb.store import private
 
 log = logging.getLogger(__name__)
 
@@ -60,12 +60,12 @@ def connect(folder: Path, *, timeout: float = BUSY_TIMEOUT_S) -> sqlite3.Connect
     """
     path = db_path(folder)
     try:
-        private.private_dir(path.parent)
-        private.mark_ignored(path.parent)
+        filemodes.private_dir(path.parent)
+        filemodes.mark_ignored(path.parent)
         # owner-only before SQLite opens it: SQLite gives its -wal and -shm files the database file's mode
-        private.touch_private(path)
+        filemodes.touch_private(path)
         for suffix in ("-wal", "-shm", "-journal"):
-            private.private_file(path.with_name(path.name + suffix))
+            filemodes.private_file(path.with_name(path.name + suffix))
         conn = sqlite3.connect(path, timeout=timeout, isolation_level=None)
     except (OSError, sqlite3.Error) as exc:
         raise UserError(t("cases.db_open_failed", path=str(path)), f"cannot open {path}: {exc}") from exc

@@ -31,8 +31,7 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
-from kokuho_nb import params
-from kokuho_nb.store import private
+from kokuho_nb import filemodes, params
 
 log = logging.getLogger(__name__)
 
@@ -159,11 +158,11 @@ class Derived:
 
     def _write(self, path: Path, dump: Callable[[Path], None]) -> None:
         try:
-            private.private_dir(path.parent)
+            filemodes.private_dir(path.parent)
             tmp = path.with_name(f".tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}-{path.name}")
             try:
                 dump(tmp)
-                private.private_file(tmp)
+                filemodes.private_file(tmp)
                 os.replace(tmp, path)
             finally:
                 if tmp.exists():

@@ -5,7 +5,7 @@ A snapshot is written into a temporary folder inside ``<store>/snapshots`` and r
 ``os.rename``: readers see a whole snapshot or none, and a failure half-way leaves nothing behind. The writer
 holds a ``flock`` on the temporary folder while it writes, so a ``.tmp-*`` folder left by a killed process
 (readers ignore it) is recognised and removed at the next import (:func:`remove_stale_tmp`). The store and
-everything in it are owner-only (0700 folders, 0600 files) whatever the umask (:mod:`kokuho_nb.store.private`).
+everything in it are owner-only (0700 folders, 0600 files) whatever the umask (:mod:`kokuho_nb.filemodes`).
 ``snapshot_id`` is ``<as_of>_<first 12 hex of the content hash>``; writing an id that exists is a no-op.
 """
 
@@ -25,10 +25,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from kokuho_nb import filemodes
 from kokuho_nb.contract import table_spec
 from kokuho_nb.errors import UserError
 from kokuho_nb.labels import t
-from kokuho_nb.store import private
 from kokuho_nb.store.tables import Ledger, column_dtype, empty_table
 
 MANIFEST = "manifest.json"
@@ -78,7 +78,7 @@ def _remove_stale_tmp(root: Path) -> list[Path]:
     removed = []
     for p in root.glob(".tmp-*"):
         try:
-            free = private.lock_is_free(p)
+            free = filemodes.lock_is_free(p)
             if free or (free is None and now - p.stat().st_mtime > STALE_TMP_SECONDS):
                 shutil.rmtree(p, ignore_errors=True)
                 removed.append(p)
@@ -107,13 +107,13 @@ def write_snapshot(
     final = root / snapshot_id
     if (final / MANIFEST).is_file():
         return final, False
-    private.private_dir(root)
-    private.private_dir(store)
-    private.mark_ignored(store)
+    filemodes.private_dir(root)
+    filemodes.private_dir(store)
+    filemodes.mark_ignored(store)
     _remove_stale_tmp(root)
     tmp = root / f".tmp-{snapshot_id}-{uuid.uuid4().hex[:8]}"
-    tmp.mkdir(mode=private.DIR_MODE)
-    with private.held_lock(tmp) as lock:
+    tmp.mkdir(mode=filemodes.DIR_MODE)
+    with filemodes.held_lock(tmp) as lock:
         return _write_into(tmp, lock, root, final, tables, quarantine, manifest, extras)
 
 
@@ -139,7 +139,7 @@ def _write_into(tmp: Path, lock: Path, root: Path, final: Path, tables: dict[str
             fh.flush()
             os.fsync(fh.fileno())
         lock.unlink()  # still held (the descriptor stays open) until the snapshot is in place
-        private.restrict_tree(tmp)
+        filemodes.restrict_tree(tmp)
         _fsync_dir(tmp)
         try:
             os.rename(tmp, final)

@@ -27,10 +27,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kokuho_nb import filemodes
 from kokuho_nb.errors import UserError
 from kokuho_nb.labels import t
 from kokuho_nb.store import db as _db
-from kokuho_nb.store import private
 from kokuho_nb.store import snapshots as _snapshots
 from kokuho_nb.store.derived import Derived
 from kokuho_nb.store.paths import resolve_store
@@ -228,9 +228,9 @@ class Store:
     def lock(self, name: str) -> Iterator[None]:
         """An exclusive lock across processes (``flock`` on ``<store>/locks/<name>.lock``), e.g.
         ``store.lock("issue-2026-11")`` while a month's lists are issued. Not re-entrant. The folder and the lock
-        file are owner-only (:mod:`kokuho_nb.store.private`)."""
-        folder = private.private_dir(self.path / "locks")
-        path = private.touch_private(folder / f"{name}.lock")
+        file are owner-only (:mod:`kokuho_nb.filemodes`)."""
+        folder = filemodes.private_dir(self.path / "locks")
+        path = filemodes.touch_private(folder / f"{name}.lock")
         with open(path, "a+") as fh:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
             try:

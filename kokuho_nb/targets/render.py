@@ -120,7 +120,7 @@ def summary_tables(store: Store, issue: IssueResult) -> dict[str, pd.DataFrame]:
                 t("targets.summary.col_this_month"): lst.n_items,
             })
     reasons = pd.DataFrame()
-    tri = issued.load_triage(store, issue.month, columns=["reasons", "total_arrears"])
+    tri = issued.load_triage(store, issue.month, issue.revision, columns=["reasons", "total_arrears"])
     if tri is not None:
         tri = tri[tri["reasons"] != ""]
         exploded = tri.assign(reason=tri["reasons"].str.split(";")).explode("reason")

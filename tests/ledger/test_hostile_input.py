@@ -24,7 +24,7 @@ from kokuho_nb.store import Store
 from kokuho_nb.store.snapshots import list_snapshots, snapshots_dir
 from kokuho_nb.xlsx import UNSAFE_CHARS_RE, safe_cell_value, unescape_text, write_cell
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 STANDARD = REPO / "tests" / "fixtures" / "ledger" / "standard"
 AS_OF = "2026-11-26"
 
@@ -329,7 +329,7 @@ def test_kill_during_import_leaves_nothing_visible_and_the_next_import_cleans_up
 
 
 def test_a_temp_folder_being_written_is_not_removed(tmp_path: Path) -> None:
-    from kokuho_nb.store import private
+    from kokuho_nb import filemodes as private
     from kokuho_nb.store.snapshots import remove_stale_tmp
 
     root = snapshots_dir(tmp_path / "store")

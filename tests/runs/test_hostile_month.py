@@ -16,12 +16,12 @@ from openpyxl import load_workbook
 
 from kokuho_nb.casework.issued import current_revision
 from kokuho_nb.ledger.importer import import_ledger
-from kokuho_nb.runs import staging
+from kokuho_nb.runs import month_run, staging
 from kokuho_nb.runs.month_run import run_month
 from kokuho_nb.store import Store
 from kokuho_nb.targets.lists import issue_month
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 FIXTURE = REPO / "tests" / "fixtures" / "ledger" / "standard"
 MONTH = "2025-07"
 
@@ -45,11 +45,19 @@ def _revisions(folder: Path) -> dict[str, int]:
     return out
 
 
-def test_a_month_whose_lists_cannot_be_written_is_not_recorded_as_issued(store: Path, tmp_path: Path) -> None:
+def _failing_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every notebook run of the lists fails (a notebook that does not exist): deterministic, unlike a timeout."""
+    monkeypatch.setattr(month_run, "NOTEBOOK", "no_such_notebook")
+
+
+def test_a_month_whose_lists_cannot_be_written_is_not_recorded_as_issued(store: Path, tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "out"
     issue_month(store, MONTH, synthetic=True)  # a store left "issued" with no file written (the issue's state)
     assert _issued(store) == 1
-    failed = run_month(Store(store), MONTH, out, processes=1, timeout=0.2)  # every notebook run times out
+    with monkeypatch.context() as m:
+        _failing_runs(m)
+        failed = run_month(Store(store), MONTH, out, processes=1)  # every notebook run fails
     assert not failed.ok
     assert "取り消して" in failed.issue  # the unwritten revision was withdrawn first...
     assert "発行しませんでした" in failed.issue and "同じ内容で再出力しました" not in failed.issue
@@ -61,11 +69,14 @@ def test_a_month_whose_lists_cannot_be_written_is_not_recorded_as_issued(store: 
     assert revs and set(revs.values()) == {1} and staging.folder_revision(out / MONTH) == 1
 
 
-def test_a_failed_rerender_keeps_the_folder_and_says_so(store: Path, tmp_path: Path) -> None:
+def test_a_failed_rerender_keeps_the_folder_and_says_so(store: Path, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "out"
     assert run_month(Store(store), MONTH, out, processes=1).ok
     before = {p.name: p.read_bytes() for p in (out / MONTH).iterdir() if p.is_file()}
-    failed = run_month(Store(store), MONTH, out, processes=1, timeout=0.2)
+    with monkeypatch.context() as m:
+        _failing_runs(m)
+        failed = run_month(Store(store), MONTH, out, processes=1)
     assert not failed.ok and "書けませんでした" in failed.issue and "同じ内容で再出力しました" not in failed.issue
     assert {p.name: p.read_bytes() for p in (out / MONTH).iterdir() if p.is_file()} == before
     assert _issued(store) == 1
