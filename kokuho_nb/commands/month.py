@@ -8,9 +8,8 @@ import json
 
 from kokuho_nb.commands import help_of
 from kokuho_nb.labels import t
-from kokuho_nb.months import Month
 from kokuho_nb.runs.month_all import run_whole_month, summary_lines
-from kokuho_nb.runs.month_run import run_month
+from kokuho_nb.runs.month_run import MonthRequest, run_month
 from kokuho_nb.store import Store
 
 
@@ -43,8 +42,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_command(args: argparse.Namespace) -> int:
 
-    result = run_month(Store.open(args.store), Month.parse(args.month), args.out, officer=args.officer,
-                       reissue=args.reissue, processes=args.processes, timeout=args.timeout)
+    req = MonthRequest.of(args.month, args.out, officer=args.officer, reissue=args.reissue,
+                          processes=args.processes, timeout=args.timeout)
+    result = run_month(Store.open(args.store), req)
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
     else:
@@ -56,9 +56,9 @@ def run_command(args: argparse.Namespace) -> int:
 
 def all_command(args: argparse.Namespace) -> int:
 
-    result = run_whole_month(Store.open(args.store), Month.parse(args.month), args.out, reissue=args.reissue,
-                             processes=args.processes, timeout=args.timeout, pack=not args.no_pack,
-                             sheets=not args.no_sheets)
+    req = MonthRequest.of(args.month, args.out, reissue=args.reissue, processes=args.processes,
+                          timeout=args.timeout)
+    result = run_whole_month(Store.open(args.store), req, pack=not args.no_pack, sheets=not args.no_sheets)
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
     else:

@@ -13,7 +13,7 @@ import datetime as dt
 import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -269,38 +269,29 @@ def _dictionary(values: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, np.ndarra
     return enc.dictionary, enc.indices.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
 
 
-def normalize_column(
-    values: pa.Array | pa.ChunkedArray,
-    col: ColumnSpec,
-    *,
-    translate: Mapping[str, str] | None = None,
-    date_formats: Sequence[str] = (),
-    dtype: str = "object",
-) -> ColumnResult:
-    """Normalise a string column (no nulls) of the ledger; see the module docstring for the fast paths."""
-    if col.type in ("int", "yen", "year") and not translate:
-        clean = _clean_integer_column(values, col, dtype)
-        if clean is not None:
-            return clean
-    uniques, idx = _dictionary(values)
-    n_u = len(uniques)
-    raw_u: list[str] = uniques.to_pylist()
-    if translate:
-        # code translation of a vendor mapping: applied to the trimmed NFKC text before normalising
-        mapped = [translate.get(nfkc(s), s) for s in raw_u]
-        if mapped != raw_u:
-            raw_u = mapped
-            uniques = pa.array(raw_u, type=pa.string())
-    fn = scalar_normalizer(col, date_formats)
-    kind = col.type
-    err_u = np.zeros(n_u, dtype=bool)
-    miss_u = np.zeros(n_u, dtype=bool)
-    reasons: dict[int, str] = {}
-    numeric_u: np.ndarray | None = None
+@dataclass
+class _Distinct:
+    """The distinct values of a column being normalised, and what each became."""
 
-    # vectorised fast path for the common plain forms; `todo` marks the distinct values still to do in Python
-    todo = np.ones(n_u, dtype=bool)
-    unparsed_u = np.zeros(n_u, dtype=bool)
+    raw: list[str]
+    kind: str
+    todo: np.ndarray  # distinct values still to be done one by one in Python
+    error: np.ndarray
+    missing: np.ndarray
+    unparsed: np.ndarray  # yen cells that are no number at all (counted as 0 yen)
+    reasons: dict[int, str] = field(default_factory=dict)
+    numeric: np.ndarray | None = None  # int / yen / year
+    dates: np.ndarray | None = None  # date
+    objects: np.ndarray | None = None  # text / list / code / kana / bool
+
+
+def _fast_paths(uniques: pa.Array, raw_u: list[str], col: ColumnSpec, date_formats: Sequence[str]) -> _Distinct:
+    """Vectorised normalisation of the common plain forms (plain digits, ISO dates, ASCII text, known codes);
+    what they can't settle is left in ``todo``."""
+    n_u = len(raw_u)
+    kind = col.type
+    d = _Distinct(raw_u, kind, np.ones(n_u, dtype=bool), np.zeros(n_u, dtype=bool), np.zeros(n_u, dtype=bool),
+                  np.zeros(n_u, dtype=bool))
     if kind in ("int", "yen", "year"):
         plain = pc.match_substring_regex(uniques, _PLAIN_DIGITS).to_numpy(zero_copy_only=False)
         plain &= pc.utf8_length(uniques).to_numpy(zero_copy_only=False) <= 15
@@ -312,69 +303,78 @@ def normalize_column(
                 bad |= plain & (out_u < col.min)
             if col.max is not None:
                 bad |= plain & (out_u > col.max)
-            todo = ~plain | bad
-        numeric_u = out_u
-    elif kind == "date" and n_u and not date_formats:
-        iso = pc.match_substring_regex(uniques, _ISO_DATE).to_numpy(zero_copy_only=False)
-        out_dt = np.full(n_u, np.datetime64("NaT"), dtype="datetime64[ns]")
-        if iso.any():
-            iso_text = pc.filter(uniques, pa.array(iso))
-            parsed = pc.strptime(iso_text, format="%Y-%m-%d", unit="s", error_is_null=True)
-            # Arrow rolls impossible days over (2024-02-30 -> 03-01): keep only exact round trips
-            exact = pc.fill_null(pc.equal(pc.strftime(parsed, format="%Y-%m-%d"), iso_text), False)
-            arr = parsed.to_numpy(zero_copy_only=False).astype("datetime64[ns]")
-            arr[~exact.to_numpy(zero_copy_only=False)] = np.datetime64("NaT")
-            out_dt[iso] = arr
-            todo = ~iso | np.isnat(out_dt)
+            d.todo = ~plain | bad
+        d.numeric = out_u
     elif kind == "date":
-        out_dt = np.full(n_u, np.datetime64("NaT"), dtype="datetime64[ns]")
+        d.dates = np.full(n_u, np.datetime64("NaT"), dtype="datetime64[ns]")
+        if n_u and not date_formats:
+            iso = pc.match_substring_regex(uniques, _ISO_DATE).to_numpy(zero_copy_only=False)
+            if iso.any():
+                iso_text = pc.filter(uniques, pa.array(iso))
+                parsed = pc.strptime(iso_text, format="%Y-%m-%d", unit="s", error_is_null=True)
+                # Arrow rolls impossible days over (2024-02-30 -> 03-01): keep only exact round trips
+                exact = pc.fill_null(pc.equal(pc.strftime(parsed, format="%Y-%m-%d"), iso_text), False)
+                arr = parsed.to_numpy(zero_copy_only=False).astype("datetime64[ns]")
+                arr[~exact.to_numpy(zero_copy_only=False)] = np.datetime64("NaT")
+                d.dates[iso] = arr
+                d.todo = ~iso | np.isnat(d.dates)
     elif kind in ("text", "list", "code") and n_u:
-        out_obj = np.array(raw_u, dtype=object)
+        d.objects = np.array(raw_u, dtype=object)
         if kind == "text":
             ascii_u = pc.string_is_ascii(uniques).to_numpy(zero_copy_only=False)
             trimmed = pc.match_substring_regex(uniques, _PLAIN_TEXT).to_numpy(zero_copy_only=False)
-            todo = ~(ascii_u & trimmed)
+            d.todo = ~(ascii_u & trimmed)
         elif kind == "code":
             ok = pc.is_in(uniques, value_set=pa.array(list(col.codes), type=pa.string()))
-            todo = ~ok.to_numpy(zero_copy_only=False)
+            d.todo = ~ok.to_numpy(zero_copy_only=False)
     else:
-        out_obj = np.empty(n_u, dtype=object)
-
+        d.objects = np.empty(n_u, dtype=object)
     if kind in ("kana", "bool") and n_u:
-        out_obj = np.empty(n_u, dtype=object)
+        d.objects = np.empty(n_u, dtype=object)
+    return d
 
-    for i in np.flatnonzero(todo):
-        s = raw_u[i]
+
+def _one_by_one(d: _Distinct, col: ColumnSpec, date_formats: Sequence[str]) -> None:
+    """The distinct values the fast paths left: the scalar normaliser, errors and missing values recorded."""
+    fn = scalar_normalizer(col, date_formats)
+    for i in np.flatnonzero(d.todo):
+        s = d.raw[i]
         try:
             v = fn(s)
         except NormalizeError as exc:
-            err_u[i] = True
-            reasons[int(i)] = exc.reason
-            if numeric_u is not None:
+            d.error[i] = True
+            d.reasons[int(i)] = exc.reason
+            if d.numeric is not None:
                 loose = _loose_int(s)
-                numeric_u[i] = loose or 0
-                unparsed_u[i] = loose is None
+                d.numeric[i] = loose or 0
+                d.unparsed[i] = loose is None
             continue
         if v is None:
-            miss_u[i] = True
+            d.missing[i] = True
             if col.required and not col.allow_empty:
-                err_u[i] = True
-                reasons[int(i)] = t("ledger.reason.empty_required")
+                d.error[i] = True
+                d.reasons[int(i)] = t("ledger.reason.empty_required")
             continue
-        if numeric_u is not None:
-            numeric_u[i] = v
-        elif kind == "date":
-            out_dt[i] = np.datetime64(v, "ns")
+        if d.numeric is not None:
+            d.numeric[i] = v
+        elif d.kind == "date":
+            assert d.dates is not None
+            d.dates[i] = np.datetime64(v, "ns")
         else:
-            out_obj[i] = v
+            assert d.objects is not None
+            d.objects[i] = v
 
-    # spread back to the rows
-    missing = miss_u[idx]
-    error = err_u[idx]
+
+def _spread(d: _Distinct, idx: np.ndarray, col: ColumnSpec, dtype: str) -> ColumnResult:
+    """The distinct values' results spread back to the rows."""
+    missing = d.missing[idx]
+    error = d.error[idx]
     n = len(idx)
-    if kind in ("int", "yen", "year"):
-        assert numeric_u is not None
-        yen_value = numeric_u[idx]
+    codes = code_values = None
+    yen_value = None
+    if d.kind in ("int", "yen", "year"):
+        assert d.numeric is not None
+        yen_value = d.numeric[idx]
         data = np.where(missing | error, 0, yen_value)
         if col.fill is not None:
             data = np.where(missing, int(col.fill), data)
@@ -383,22 +383,21 @@ def normalize_column(
             series = pd.Series(pd.arrays.IntegerArray(data.astype(np.int64), missing | error))
         else:
             series = pd.Series(data, dtype="int64")
-    elif kind == "date":
-        yen_value = None
-        series = pd.Series(out_dt[idx], dtype="datetime64[ns]")
-    elif kind == "bool":
-        yen_value = None
-        vals_u = np.array([bool(v) if v is not None else False for v in out_obj], dtype=bool)
-        na_u = np.array([v is None for v in out_obj], dtype=bool)
+    elif d.kind == "date":
+        series = pd.Series(d.dates[idx], dtype="datetime64[ns]")
+    elif d.kind == "bool":
+        objects = d.objects if d.objects is not None else np.empty(0, dtype=object)
+        vals_u = np.array([bool(v) if v is not None else False for v in objects], dtype=bool)
+        na_u = np.array([v is None for v in objects], dtype=bool)
         series = pd.Series(pd.arrays.BooleanArray(vals_u[idx], na_u[idx]))
     else:
-        yen_value = None
-        obj_u = out_obj.copy()
-        obj_u[miss_u | err_u] = None
+        obj_u = (d.objects if d.objects is not None else np.empty(0, dtype=object)).copy()
+        obj_u[d.missing | d.error] = None
         series = pd.Series(obj_u[idx] if n else np.empty(0, dtype=object), dtype=object)
         # codes for fast grouping/joining: factorise the few distinct values, not the rows
         fact_u, code_values = pd.factorize(obj_u)
         codes = fact_u.astype(np.int64)[idx]
+    reasons, raw_u = d.reasons, d.raw
 
     def reason_of(row: int) -> str:
         return reasons[int(idx[row])]
@@ -406,11 +405,40 @@ def normalize_column(
     def raw_of(row: int) -> str:
         return raw_u[int(idx[row])]
 
-    unparsed = unparsed_u[idx] if yen_value is not None else None
-    if kind not in ("text", "kana", "list", "code"):
+    unparsed = d.unparsed[idx] if yen_value is not None else None
+    if d.kind not in ("text", "kana", "list", "code"):
         codes = code_values = None
     return ColumnResult(series, missing, error, reason_of, raw_of, yen_value, unparsed, codes,
                         np.asarray(code_values, dtype=object) if code_values is not None else None)
+
+
+def normalize_column(
+    values: pa.Array | pa.ChunkedArray,
+    col: ColumnSpec,
+    *,
+    translate: Mapping[str, str] | None = None,
+    date_formats: Sequence[str] = (),
+    dtype: str = "object",
+) -> ColumnResult:
+    """Normalise a string column (no nulls) of the ledger; see the module docstring for the fast paths.
+
+    The work is done once per distinct value: a vendor's code translation, the vectorised fast paths, the scalar
+    normaliser for the rest; then spread back to the rows."""
+    if col.type in ("int", "yen", "year") and not translate:
+        clean = _clean_integer_column(values, col, dtype)
+        if clean is not None:
+            return clean
+    uniques, idx = _dictionary(values)
+    raw_u: list[str] = uniques.to_pylist()
+    if translate:
+        # code translation of a vendor mapping: applied to the trimmed NFKC text before normalising
+        mapped = [translate.get(nfkc(s), s) for s in raw_u]
+        if mapped != raw_u:
+            raw_u = mapped
+            uniques = pa.array(raw_u, type=pa.string())
+    d = _fast_paths(uniques, raw_u, col, date_formats)
+    _one_by_one(d, col, date_formats)
+    return _spread(d, idx, col, dtype)
 
 
 def _clean_integer_column(values: pa.Array | pa.ChunkedArray, col: ColumnSpec, dtype: str) -> ColumnResult | None:

@@ -32,7 +32,7 @@ from kokuho_nb.meeting import build_pack, write_outputs
 from kokuho_nb.months import Month
 from kokuho_nb.params import value
 from kokuho_nb.runs.month_all import PACK_LABELS, run_whole_month
-from kokuho_nb.runs.month_run import MonthRun, month_dir
+from kokuho_nb.runs.month_run import MonthRequest, MonthRun, month_dir
 from kokuho_nb.store import Store
 from kokuho_nb.store.paths import resolve_outputs
 from kokuho_nb.synth import generate
@@ -157,7 +157,7 @@ def run(store: Store, out: str | Path | None = None, as_of: dt.date | None = Non
     replayed = replay_past(store, out_root, as_of, meetings=meetings, say=say)
 
     # this month as staff would run it: `kokuho-nb month all` (lists, meeting pack and exercise sheets at once)
-    now = run_whole_month(store, current, out_root, synthetic=True)
+    now = run_whole_month(store, MonthRequest(current, out_root, synthetic=True))
     seconds = round(time.perf_counter() - began, 1)
     say("")
     say(f"今月（{current.label()}）の出力:")

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ from kokuho_nb.labels import t
 from kokuho_nb.meeting import output_names
 from kokuho_nb.months import Month
 from kokuho_nb.params import value
-from kokuho_nb.runs.month_run import MonthRun, month_dir, run_month
+from kokuho_nb.runs.month_run import MonthRequest, MonthRun, month_dir, run_month
 from kokuho_nb.runs.notebooks import Job, run_notebook
 from kokuho_nb.store import Store
 from kokuho_nb.training.exercises import level_spec
@@ -99,34 +100,21 @@ def plan_other_jobs(store: Store, month: Month, out: Path, *, pack: bool = True,
     return jobs
 
 
-def run_whole_month(
-    store: Store,
-    month: Month | str,
-    out_root: str | Path | None = None,
-    *,
-    reissue: bool = False,
-    processes: int | None = None,
-    timeout: float | None = None,
-    pack: bool = True,
-    sheets: bool = True,
-    synthetic: bool | None = None,
-) -> MonthRun:
+def run_whole_month(store: Store, req: MonthRequest, *, pack: bool = True, sheets: bool = True) -> MonthRun:
     """``kokuho-nb month all``: lists, pack and sheets on one pool; see the module docstring.
 
     The month run's result (:class:`kokuho_nb.runs.month_run.MonthRun`) with ``pack`` (output paths), ``sheets``
     (output paths) and ``seconds["total"]``.
     """
     began = time.perf_counter()
-    month = Month.parse(month)
-    out = month_dir(out_root, month)
-    workers = processes or os.cpu_count() or 1
+    month, out = req.month, req.out
+    workers = req.processes or os.cpu_count() or 1
     list_runs = max(1, workers - 1) if pack else workers
 
     def others(folder: Path) -> list[Job]:  # the runs write into the month's staging folder (swapped in at the end)
         return plan_other_jobs(store, month, folder, pack=pack, sheets=sheets)
 
-    result = run_month(store, month, out_root, reissue=reissue, processes=workers, timeout=timeout,
-                       synthetic=synthetic, other_jobs=others, list_runs=list_runs)
+    result = run_month(store, replace(req, processes=workers), other_jobs=others, list_runs=list_runs)
     result.pack = {k: out / v for k, v in output_names(month).items()} if pack else {}
     # this month's plan, not whatever else lies in the folder (sheets of an earlier plan, files of a failed run)
     result.sheets = [p for p in sheet_files(month, out / "training") if p.is_file()] if sheets else []

@@ -110,16 +110,126 @@ def plan_jobs(officers: list[str], *, processes: int, per_job: int, centre: bool
     return [{"officers": batch, "centre": centre and i == 0} for i, batch in enumerate(batches)]
 
 
+@dataclass(frozen=True)
+class MonthRequest:
+    """What ``kokuho-nb month run|all`` is asked: the month, where its files go, and how to run."""
+
+    month: Month
+    out_root: Path | None = None
+    reissue: bool = False  # recompute an issued month as a new revision
+    officer: str | None = None  # ``month run`` only: these officers' lists (comma-separated codes)
+    processes: int | None = None  # notebook runs at once (default: the cores)
+    timeout: float | None = None  # seconds per notebook run (default: parameters)
+    synthetic: bool | None = None  # force the 模擬データ mark (default: the snapshot says)
+
+    @classmethod
+    def of(cls, month: Month | str, out_root: str | Path | None = None, **options: Any) -> MonthRequest:
+        """The request with ``month`` parsed (a CLI argument or a test's text)."""
+        return cls(Month.parse(month), Path(out_root) if out_root is not None else None, **options)
+
+    @property
+    def out(self) -> Path:
+        return month_dir(self.out_root, self.month)
+
+
+@dataclass
+class _Plan:
+    """The month's notebook runs, planned before the month is issued."""
+
+    codes: list[str]  # officers whose lists are rendered
+    keep: set[str]  # lists of the current folder carried over unchanged (``--officer``)
+    batches: list[dict[str, Any]]
+    officer: str | None
+    current: int  # the revision issued before this run (0: none)
+    before: dict[str, Any]  # the files recorded for it
+    notes: list[str] = field(default_factory=list)
+
+
+def _plan(store: Store, req: MonthRequest, workers: int, list_runs: int | None) -> _Plan:
+    """Withdraw a revision no file was ever written of, then plan the runs from the staff (under the lock)."""
+    month, out, as_of = req.month, req.out, req.month.start
+    notes: list[str] = []
+    current = issued.current_revision(store, month)
+    if current:
+        recorded = issued.written_files(store, month, current)
+        if recorded and all(sha is None for _name, sha in recorded.values()):
+            # issued but no file ever written (a run that failed or was killed): nobody has these lists
+            issued.withdraw_revision(store, month, current)
+            notes.append(t("targets.month.withdrawn_unwritten", month=month, revision=current))
+            current = issued.current_revision(store, month)
+    before = issued.written_files(store, month, current) if current else {}
+    expected = current + 1 if (req.reissue or not current) else current
+    pattern = staging.list_file_pattern(month)
+    listed = [p.name for p in out.glob("*") if pattern.match(p.name)] if out.is_dir() else []
+    officer = req.officer
+    if officer and listed and staging.folder_revision(out) != expected:
+        notes.append(t("targets.month.all_lists_for_revision", revision=expected))
+        officer = None  # the folder would mix revisions: every list of the new revision is rendered
+    previous = issued.issued_sizes(store, month)
+    codes = officer_codes(store, month, fresh=req.reissue)
+    keep: set[str] = set()
+    if officer:
+        wanted = parse_officers(officer) or []
+        unknown = [c for c in wanted if c not in codes]
+        if unknown:
+            raise UserError(t("targets.month.unknown_officer", code=",".join(unknown)), f"unknown officers {unknown}")
+        codes = wanted
+        keep = set(listed) - {file_name(month, c) for c in wanted}
+    capacity = int(value("target_lists.officer_capacity", as_of))
+    annual = value("target_lists.centre_annual", as_of)
+    sizes = {c: previous.get(c, capacity) for c in codes}
+    centre_rows = previous.get("_centre", math.ceil(sum(float(v) for v in annual.values()) / 12))
+    batches = plan_jobs(codes, processes=list_runs or workers,
+                        per_job=int(value("target_lists.run.officers_per_job", as_of)), centre=officer is None,
+                        sizes=sizes, centre_rows=centre_rows)
+    return _Plan(codes, keep, batches, officer, current, before, notes)
+
+
+def _list_jobs(store: Store, month: Month, plan: _Plan, folder: Path) -> list[Job]:
+    return [
+        Job(
+            name=NOTEBOOK,
+            parameters={"month": str(month), "officer": ",".join(batch["officers"]) or "none",
+                        "store": str(store.path), "out_dir": str(folder), "centre": batch["centre"]},
+            out_dir=folder,
+            output_name=f"target_lists_{month}_{i + 1:02d}",
+            html=batch["centre"],
+        )
+        for i, batch in enumerate(plan.batches)
+    ]
+
+
+def _finish(store: Store, month: Month, plan: _Plan, stage: staging.Staging, issue: Any, lists_ok: bool,
+            run_ok: bool) -> tuple[bool, str]:
+    """Swap the staging folder in when every list was written; else keep the folder as it was and withdraw a
+    revision this run issued (or restore the records of one re-rendered). Returns (ok, message)."""
+    recorded = issued.written_files(store, month, issue.revision)
+    targets = [c for c in recorded if plan.officer is None or c in plan.codes]
+    missing = [c for c in targets if recorded[c][1] is None or not (stage.folder / file_name(month, c)).is_file()]
+    if lists_ok and not missing:
+        stage.commit(issue.revision, {c: str(recorded[c][1]) for c in recorded if recorded[c][1]})
+        latest = month_snapshot(store, month)
+        if not issue.newly_issued and issue.snapshot_id != latest:
+            plan.notes.append(t("targets.month.newer_snapshot", revision=issue.revision, issued=issue.snapshot_id,
+                                latest=latest))
+        return run_ok, issue.message()
+    stage.discard()
+    shown = "、".join(missing[:10]) + ("…" if len(missing) > 10 else "")
+    with issue_lock(store, month):
+        if issue.newly_issued:
+            issued.withdraw_revision(store, month, issue.revision)
+            return False, t("targets.month.not_issued", month=month, revision=issue.revision, missing=len(missing),
+                            lists=shown or "-")
+        if issue.revision == plan.current:
+            issued.restore_written(store, month, issue.revision, plan.before)
+        return False, t("targets.month.rerender_failed", month=month, revision=issue.revision, missing=len(missing),
+                        lists=shown or "-")
+
+
 def run_month(
     store: Store,
-    month: Month | str,
-    out_root: str | Path | None = None,
+    req: MonthRequest,
     *,
-    officer: str | None = None,
-    reissue: bool = False,
-    processes: int | None = None,
-    timeout: float | None = None,
-    synthetic: bool | None = None,
     other_jobs: Sequence[Job] | Callable[[Path], Sequence[Job]] = (),
     list_runs: int | None = None,
 ) -> MonthRun:
@@ -131,72 +241,26 @@ def run_month(
     holds the other jobs' runs first, then the lists'.
     """
     began, cpu_began = time.perf_counter(), time.process_time()
-    month = Month.parse(month)
-    as_of = month.start
-    workers = processes or os.cpu_count() or 1
-    per_job = int(value("target_lists.run.officers_per_job", as_of))
-    limit = float(timeout or value("target_lists.run.timeout_seconds", as_of))
-    out = month_dir(out_root, month)
-    notes: list[str] = []
+    month = req.month
+    workers = req.processes or os.cpu_count() or 1
+    limit = float(req.timeout or value("target_lists.run.timeout_seconds", month.start))
     with issue_lock(store, month):
-        current = issued.current_revision(store, month)
-        if current:
-            recorded = issued.written_files(store, month, current)
-            if recorded and all(sha is None for _name, sha in recorded.values()):
-                # issued but no file ever written (a run that failed or was killed): nobody has these lists
-                issued.withdraw_revision(store, month, current)
-                notes.append(t("targets.month.withdrawn_unwritten", month=month, revision=current))
-                current = issued.current_revision(store, month)
-        before = issued.written_files(store, month, current) if current else {}
-        expected = current + 1 if (reissue or not current) else current
-        pattern = staging.list_file_pattern(month)
-        listed = [p.name for p in out.glob("*") if pattern.match(p.name)] if out.is_dir() else []
-        if officer and listed and staging.folder_revision(out) != expected:
-            notes.append(t("targets.month.all_lists_for_revision", revision=expected))
-            officer = None  # the folder would mix revisions: every list of the new revision is rendered
         # Plan the notebook runs from the staff list, start them, and issue while their kernels start: the
         # notebooks wait on the issue lock, then render what was issued (triage is computed once, here).
-        previous = issued.issued_sizes(store, month)
-        codes = officer_codes(store, month, fresh=reissue)
-        keep: set[str] = set()
-        if officer:
-            wanted = parse_officers(officer) or []
-            unknown = [c for c in wanted if c not in codes]
-            if unknown:
-                raise UserError(t("targets.month.unknown_officer", code=",".join(unknown)),
-                                f"unknown officers {unknown}")
-            codes = wanted
-            keep = set(listed) - {file_name(month, c) for c in wanted}
-        capacity = int(value("target_lists.officer_capacity", as_of))
-        annual = value("target_lists.centre_annual", as_of)
-        sizes = {c: previous.get(c, capacity) for c in codes}
-        centre_rows = previous.get("_centre", math.ceil(sum(float(v) for v in annual.values()) / 12))
-        batches = plan_jobs(codes, processes=list_runs or workers, per_job=per_job, centre=officer is None,
-                            sizes=sizes, centre_rows=centre_rows)
-        stage = staging.begin(out, month, keep_lists=keep)
-        folder = stage.folder
+        plan = _plan(store, req, workers, list_runs)
+        stage = staging.begin(req.out, month, keep_lists=plan.keep)
         try:
-            others = list(other_jobs(folder) if callable(other_jobs) else other_jobs)
+            others = list(other_jobs(stage.folder) if callable(other_jobs) else other_jobs)
         except BaseException:
             stage.discard()
             raise
-        jobs = others + [
-            Job(
-                name=NOTEBOOK,
-                parameters={"month": str(month), "officer": ",".join(batch["officers"]) or "none",
-                            "store": str(store.path), "out_dir": str(folder), "centre": batch["centre"]},
-                out_dir=folder,
-                output_name=f"target_lists_{month}_{i + 1:02d}",
-                html=batch["centre"],
-            )
-            for i, batch in enumerate(batches)
-        ]
         # The pool's workers are forked here, from this single thread, before the issue step allocates the
         # ledger (forking is then safe and cheap); they start their kernels while this process issues. They
         # inherit the staging folder's writer lock: it is free only when every writer is gone.
-        pending = start_many(jobs, processes=workers, timeout=limit)
+        pending = start_many(others + _list_jobs(store, month, plan, stage.folder), processes=workers,
+                             timeout=limit)
         try:
-            issue = issue_month(store, month, reissue=reissue, synthetic=synthetic, lock=False)
+            issue = issue_month(store, month, reissue=req.reissue, synthetic=req.synthetic, lock=False)
         except BaseException:
             pending.cancel()  # the notebooks would only wait for the lock and try again
             stage.discard()
@@ -208,36 +272,12 @@ def run_month(
         stage.discard()
         raise
     rendered = time.perf_counter()
-    list_runs_ok = all(r.ok for r in summary.results[len(others):])
-    recorded = issued.written_files(store, month, issue.revision)
-    targets = [c for c in recorded if officer is None or c in codes]
-    missing = [c for c in targets if recorded[c][1] is None or not (folder / file_name(month, c)).is_file()]
-    message = issue.message()
-    if list_runs_ok and not missing:
-        stage.commit(issue.revision, {c: str(recorded[c][1]) for c in recorded if recorded[c][1]})
-        latest = month_snapshot(store, month)
-        if not issue.newly_issued and issue.snapshot_id != latest:
-            notes.append(t("targets.month.newer_snapshot", revision=issue.revision, issued=issue.snapshot_id,
-                           latest=latest))
-        ok = summary.ok
-    else:
-        stage.discard()
-        shown = "、".join(missing[:10]) + ("…" if len(missing) > 10 else "")
-        with issue_lock(store, month):
-            if issue.newly_issued:
-                issued.withdraw_revision(store, month, issue.revision)
-                message = t("targets.month.not_issued", month=month, revision=issue.revision, missing=len(missing),
-                            lists=shown or "-")
-            else:
-                if issue.revision == current:
-                    issued.restore_written(store, month, issue.revision, before)
-                message = t("targets.month.rerender_failed", month=month, revision=issue.revision,
-                            missing=len(missing), lists=shown or "-")
-        ok = False
+    lists_ok = all(r.ok for r in summary.results[len(others):])
+    ok, message = _finish(store, month, plan, stage, issue, lists_ok, summary.ok)
     return MonthRun(
         ok=ok, month=month, revision=issue.revision, newly_issued=issue.newly_issued and ok,
-        issue="\n".join([*notes, message]), out_dir=out, runs=[NotebookRun.of(r) for r in summary.results],
-        run_message=summary.message(),
+        issue="\n".join([*plan.notes, message]), out_dir=req.out,
+        runs=[NotebookRun.of(r) for r in summary.results], run_message=summary.message(),
         seconds={"issue": round(issued_at - began, 2), "issue_cpu": round(cpu_issued - cpu_began, 2),
                  "notebooks": round(rendered - issued_at, 2)},
         processes=workers,

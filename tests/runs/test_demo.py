@@ -50,10 +50,10 @@ def test_run_demo_replays_past_months_then_runs_the_current_month(store, tmp_pat
 
     calls = []
 
-    def fake_run_whole_month(st, month, out_root, **kw):  # the papermill run is tested in test_monthly.py
-        calls.append(str(month))
-        issue_month(st, month, synthetic=kw["synthetic"])  # as the real run does, with the demo's flag
-        return MonthRun(ok=True, month=month, revision=1, newly_issued=True, issue="", out_dir=out_root, runs=[],
+    def fake_run_whole_month(st, req, **kw):  # the papermill run is tested in tests/runs/test_month_all.py
+        calls.append(str(req.month))
+        issue_month(st, req.month, synthetic=req.synthetic)  # as the real run does, with the demo's flag
+        return MonthRun(ok=True, month=req.month, revision=1, newly_issued=True, issue="", out_dir=req.out, runs=[],
                         run_message="", seconds={}, processes=1)
 
     monkeypatch.setattr(runs_demo, "run_whole_month", fake_run_whole_month)

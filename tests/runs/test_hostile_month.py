@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 from kokuho_nb.casework.issued import current_revision
 from kokuho_nb.ledger.importer import import_ledger
 from kokuho_nb.runs import month_run, staging
-from kokuho_nb.runs.month_run import run_month
+from kokuho_nb.runs.month_run import MonthRequest, run_month
 from kokuho_nb.store import Store
 from kokuho_nb.targets.lists import issue_month
 
@@ -57,13 +57,13 @@ def test_a_month_whose_lists_cannot_be_written_is_not_recorded_as_issued(store: 
     assert _issued(store) == 1
     with monkeypatch.context() as m:
         _failing_runs(m)
-        failed = run_month(Store(store), MONTH, out, processes=1)  # every notebook run fails
+        failed = run_month(Store(store), MonthRequest.of(MONTH, out, processes=1))  # every notebook run fails
     assert not failed.ok
     assert "取り消して" in failed.issue  # the unwritten revision was withdrawn first...
     assert "発行しませんでした" in failed.issue and "同じ内容で再出力しました" not in failed.issue
     assert _issued(store) == 0  # ...and the new one, whose files failed, is not recorded either
     assert not (out / MONTH).exists() and list(out.glob(f".{MONTH}.*")) == []
-    done = run_month(Store(store), MONTH, out, processes=1)
+    done = run_month(Store(store), MonthRequest.of(MONTH, out, processes=1))
     assert done.ok and done.revision == 1 and done.newly_issued
     revs = _revisions(out / MONTH)
     assert revs and set(revs.values()) == {1} and staging.folder_revision(out / MONTH) == 1
@@ -72,11 +72,11 @@ def test_a_month_whose_lists_cannot_be_written_is_not_recorded_as_issued(store: 
 def test_a_failed_rerender_keeps_the_folder_and_says_so(store: Path, tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "out"
-    assert run_month(Store(store), MONTH, out, processes=1).ok
+    assert run_month(Store(store), MonthRequest.of(MONTH, out, processes=1)).ok
     before = {p.name: p.read_bytes() for p in (out / MONTH).iterdir() if p.is_file()}
     with monkeypatch.context() as m:
         _failing_runs(m)
-        failed = run_month(Store(store), MONTH, out, processes=1)
+        failed = run_month(Store(store), MonthRequest.of(MONTH, out, processes=1))
     assert not failed.ok and "書けませんでした" in failed.issue and "同じ内容で再出力しました" not in failed.issue
     assert {p.name: p.read_bytes() for p in (out / MONTH).iterdir() if p.is_file()} == before
     assert _issued(store) == 1
@@ -104,7 +104,7 @@ def _kill_when(proc: subprocess.Popen, ready, seconds: float = 120) -> bool:
 def test_kill_9_during_rendering_never_mixes_revisions(store: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     folder = out / MONTH
-    assert run_month(Store(store), MONTH, out, processes=1).ok
+    assert run_month(Store(store), MonthRequest.of(MONTH, out, processes=1)).ok
     first = _revisions(folder)
     assert first and set(first.values()) == {1}
 

@@ -14,6 +14,7 @@ from kokuho_nb.casework.issued import issued_items
 from kokuho_nb.errors import UserError
 from kokuho_nb.months import Month
 from kokuho_nb.runs.month_all import monthly_sheets, run_whole_month, sheet_seed, summary_lines
+from kokuho_nb.runs.month_run import MonthRequest
 from kokuho_nb.store import Store
 
 MONTH = "2026-11"
@@ -39,7 +40,7 @@ def _s3_list_sizes(xlsx: Path) -> dict[str, int]:
 
 def test_month_all_writes_lists_pack_and_sheets(store: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    first = run_whole_month(Store(store), MONTH, out, processes=2)
+    first = run_whole_month(Store(store), MonthRequest.of(MONTH, out, processes=2))
     assert first.ok, first.run_message
     # the pack started before the month was issued: its section 3 must still count the lists just issued
     officer_first = issued_items(Store(store), MONTH).query("kind == 'officer'")
@@ -50,7 +51,7 @@ def test_month_all_writes_lists_pack_and_sheets(store: Path, tmp_path: Path) -> 
     # a sheet made by hand (`training sheet`) in the same folder is not one of this month's
     stray = out / MONTH / "training" / "exercise_basic_flow_L1_s1.pdf"
     stray.write_bytes(b"%PDF-1.4")
-    result = run_whole_month(Store(store), MONTH, out, processes=2, reissue=True)
+    result = run_whole_month(Store(store), MonthRequest.of(MONTH, out, processes=2, reissue=True))
     assert result.ok, result.run_message
     assert result.revision == first.revision + 1
     month_dir = out / MONTH
