@@ -30,6 +30,7 @@ import io
 import re
 import zipfile
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -102,29 +103,38 @@ def is_formula_like(text: str) -> bool:
     return bool(text) and text.startswith(FORMULA_START) and not _NUMBER_RE.match(text)
 
 
+_PLAIN_TYPES = frozenset({type(None), bool, int, float, Decimal, dt.date, dt.datetime, dt.time, dt.timedelta})
+
+
+@lru_cache(maxsize=1 << 16)
+def _safe_text(text: str) -> str:
+    # a pure function of the text: lists repeat the same few thousand values (areas, stages, reasons) per sheet
+    text = clean_text(text)
+    return TEXT_PREFIX + text if is_formula_like(text) else text
+
+
 def safe_cell_value(v: Any) -> Any:
     """``v`` as it may be given to an openpyxl cell: text cleaned and neutralised (see the module docstring);
     numbers, booleans, dates and ``None`` unchanged; numpy scalars as Python values; anything else as text."""
-    if v is None or isinstance(v, bool | int | float | Decimal | dt.date | dt.datetime | dt.time | dt.timedelta):
+    kind = type(v)
+    if kind is str:
+        return _safe_text(v)
+    if kind in _PLAIN_TYPES or isinstance(v, bool | int | float | Decimal | dt.date | dt.time | dt.timedelta):
         return v
-    if hasattr(v, "item") and not isinstance(v, str):  # numpy scalar
+    if hasattr(v, "item"):  # numpy scalar
         try:
             return safe_cell_value(v.item())
         except (TypeError, ValueError):
             pass
-    text = clean_text(v if isinstance(v, str) else str(v))
-    if is_formula_like(text):
-        return TEXT_PREFIX + text
-    return text
+    return _safe_text(v if isinstance(v, str) else str(v))
 
 
 def write_cell(ws: Any, row: int, col: int, v: Any) -> Any:
     """``ws.cell(row, col)`` set to :func:`safe_cell_value` of ``v`` and stored as text when it is text (never a
     formula); returns the cell."""
     value = safe_cell_value(v)
-    cell = ws.cell(row=row, column=col)
-    cell.value = value
-    if isinstance(value, str):
+    cell = ws.cell(row=row, column=col, value=value)
+    if type(value) is str:
         cell.data_type = "s"
     return cell
 
